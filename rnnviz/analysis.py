@@ -1,0 +1,70 @@
+"""What the recurrent weights say about gradient flow: spectra, Jacobians, the tanh bound."""
+
+import numpy as np
+
+from .cells import CELLS
+
+
+def _as_array(matrix):
+    return matrix.detach().cpu().numpy() if hasattr(matrix, "detach") else np.asarray(matrix)
+
+
+def recurrent_blocks(weight_hh):
+    """The H x H blocks of W_h, one per gate (a vanilla RNN has one)."""
+    weight_hh = _as_array(weight_hh)
+    H = weight_hh.shape[1]
+    return [weight_hh[k:k + H] for k in range(0, weight_hh.shape[0], H)]
+
+
+def singular_values(matrix):
+    return np.linalg.svd(_as_array(matrix), compute_uv=False)
+
+
+def eigenvalues(matrix):
+    return np.linalg.eigvals(_as_array(matrix))
+
+
+def spectral_radius(matrix):
+    return float(np.abs(eigenvalues(matrix)).max())
+
+
+def tanh_bound(grad_last_norm, sigma_max, seq_len):
+    """Upper bound on ||dL/dh_t|| for a tanh RNN whose loss reads h_T only.
+
+    dh_t/dh_{t-1} = diag(tanh'(a_t)) W_h and |tanh'| <= 1, so each step back
+    multiplies the gradient's norm by at most sigma_max(W_h):
+        ||dL/dh_t|| <= sigma_max^(T-t) ||dL/dh_T||,   t = 1 .. T.
+    Returns the bound for t = 1 .. T as an array of length T.
+    """
+    steps_back = np.arange(seq_len - 1, -1, -1, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        return grad_last_norm * np.power(float(sigma_max), steps_back)
+
+
+def step_jacobians(cell, nonlinearity, params, caches, sample=0):
+    """d state_t / d state_{t-1} at every step of one sample: (T, S, S).
+
+    The state is h (S = H), or (h, c) for the LSTM (S = 2H). Row k of the Jacobian
+    is e_k^T J, which is exactly what the cell's backward step computes from the
+    unit vector e_k, so the Jacobian is read off the same code that does BPTT.
+    """
+    spec = CELLS[cell]
+    H = params["weight_hh"].shape[1]
+    S = H * spec.state_size
+    basis = np.eye(S, dtype=params["weight_hh"].dtype)
+    # (T, 1, X) caches broadcast against the (S, H) basis rows
+    cache = {name: np.stack([c[name][sample] for c in caches])[:, None, :] for name in caches[0]}
+    unit_grads = tuple(basis[:, k * H:(k + 1) * H] for k in range(spec.state_size))
+    grad_prev, _ = spec.step_backward(unit_grads, cache, params, nonlinearity)
+    return np.concatenate(np.broadcast_arrays(*grad_prev), axis=-1)
+
+
+def jacobian_products(jacobians):
+    """||d state_T / d state_t|| for t = 1 .. T: how much of a change at step t survives to T."""
+    T, S, _ = jacobians.shape
+    product = np.eye(S, dtype=jacobians.dtype)
+    norms = np.empty(T)
+    for t in reversed(range(T)):
+        norms[t] = np.linalg.norm(product, ord=2)
+        product = product @ jacobians[t]
+    return norms

@@ -1,0 +1,77 @@
+"""Backpropagation through time, written out by hand over the step functions of cells.py.
+
+Like min-char-rnn: the forward loop keeps each step's cache, the backward loop runs
+over reversed(range(T)) carrying dL/d(state), and every per-step quantity a page
+draws (h_t, the gates, dL/dh_t, each step's share of dL/dW_h) falls out of it.
+One direction at a time; trace.py runs the reverse direction on a flipped sequence.
+"""
+
+import numpy as np
+
+from .cells import CELLS
+
+
+def forward(cell, params, x, nonlinearity="tanh"):
+    """Run one direction over x (B, T, I) from a zero state.
+
+    Returns hidden (B, T, H) = h_1 .. h_T and the list of per-step caches.
+    """
+    spec = CELLS[cell]
+    B, T, _ = x.shape
+    H = params["weight_hh"].shape[1]
+    state = tuple(np.zeros((B, H), dtype=x.dtype) for _ in range(spec.state_size))
+    hidden = np.empty((B, T, H), dtype=x.dtype)
+    caches = []
+    for t in range(T):
+        state, cache = spec.step(x[:, t], state, params, nonlinearity)
+        hidden[:, t] = state[0]
+        caches.append(cache)
+    return hidden, caches
+
+
+def backward(cell, params, caches, grad_h_direct, nonlinearity="tanh"):
+    """Carry the gradient from t = T back to t = 1.
+
+    grad_h_direct (B, T, H) is dL/dh_t through the output y_t alone. Returns
+    grad_hidden (B, T, H), the total dL/dh_t through y_t and every later step,
+    and the per-step gradients of the two pre-activations, each (B, T, G*H).
+    """
+    spec = CELLS[cell]
+    B, T, H = grad_h_direct.shape
+    G = params["weight_hh"].shape[0]
+    dtype = grad_h_direct.dtype
+    grad_state = tuple(np.zeros((B, H), dtype=dtype) for _ in range(spec.state_size))
+    grad_hidden = np.empty((B, T, H), dtype=dtype)
+    grad_ih = np.empty((B, T, G), dtype=dtype)
+    grad_hh = np.empty((B, T, G), dtype=dtype)
+    for t in reversed(range(T)):
+        # dL/dh_t = direct term from y_t + what flowed back from step t+1
+        grad_state = (grad_state[0] + grad_h_direct[:, t],) + grad_state[1:]
+        grad_hidden[:, t] = grad_state[0]
+        grad_state, grad_pre = spec.step_backward(grad_state, caches[t], params, nonlinearity)
+        grad_ih[:, t] = grad_pre["ih"]
+        grad_hh[:, t] = grad_pre["hh"]
+    return grad_hidden, grad_ih, grad_hh
+
+
+def previous_hidden(hidden):
+    """h_0 .. h_{T-1}: the state each step received (h_0 = 0)."""
+    return np.concatenate([np.zeros_like(hidden[:, :1]), hidden[:, :-1]], axis=1)
+
+
+def param_grads(x, hidden, grad_ih, grad_hh):
+    """The parameter gradients: BPTT's sums over time of each step's contribution."""
+    def summed_outer(grad, values):  # sum over b and t of grad[b, t] values[b, t]^T
+        return grad.reshape(-1, grad.shape[-1]).T @ values.reshape(-1, values.shape[-1])
+
+    return {
+        "weight_ih": summed_outer(grad_ih, x),
+        "weight_hh": summed_outer(grad_hh, previous_hidden(hidden)),
+        "bias_ih": grad_ih.sum(axis=(0, 1)),
+        "bias_hh": grad_hh.sum(axis=(0, 1)),
+    }
+
+
+def stack_caches(caches, names):
+    """{name: (B, T, H)} from the per-step caches."""
+    return {name: np.stack([cache[name] for cache in caches], axis=1) for name in names}

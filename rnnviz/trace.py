@@ -1,0 +1,183 @@
+"""record(): one instrumented forward and backward pass, kept as a Trace of numpy arrays."""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import torch
+
+from . import bptt
+from .cells import CELLS
+
+LOSSES = ("mse", "ce")
+TARGETS = ("last", "all")
+
+
+@dataclass
+class Trace:
+    """Everything one pass computed. Arrays are numpy, batch first; t runs 1..T as index 0..T-1.
+
+    outputs      (B, O) for target "last", (B, T, O) for "all"
+    loss         float
+    hidden       (B, T, H*dirs)  h_1 .. h_T (forward direction first, then reverse)
+    grad_hidden  (B, T, H*dirs)  dL/dh_t, the total derivative through all later steps
+    gates        {name: (B, T, H*dirs)}: lstm i, f, g, o, c; gru r, z, n; rnn none
+    param_grads  {PyTorch name: array}
+    jacobian_norms   (B, T, dirs): ||d state_t / d state_{t-1}|| (spectral norm; the
+                     LSTM's state is (h, c)), computed when first read
+    weight_hh_grad_steps  {"weight_hh"[, "weight_hh_reverse"]: (T, G*H, H)}: step t's
+                     term of dL/dW_h; summed over t they give param_grads["weight_hh"]
+    """
+
+    cell: str
+    nonlinearity: str
+    bidirectional: bool
+    loss_kind: str
+    target: str
+    inputs: np.ndarray
+    targets: np.ndarray
+    params: dict
+    outputs: np.ndarray
+    loss: float
+    hidden: np.ndarray
+    grad_hidden: np.ndarray
+    gates: dict
+    param_grads: dict
+    _directions: list = field(repr=False, default_factory=list)
+
+    @property
+    def seq_len(self):
+        return self.hidden.shape[1]
+
+    @property
+    def hidden_size(self):
+        return self.params["weight_hh"].shape[1]
+
+    @property
+    def grad_hidden_norm(self):
+        """(B, T): ||dL/dh_t||, the curve of the vanishing-gradient page."""
+        return np.linalg.norm(self.grad_hidden, axis=-1)
+
+    @cached_property
+    def jacobian_norms(self):
+        from .analysis import step_jacobians
+
+        norms = [np.linalg.norm(step_jacobians(self.cell, self.nonlinearity, d.params, d.caches, b),
+                                ord=2, axis=(-2, -1))
+                 for d in self._directions for b in range(self.hidden.shape[0])]
+        B = self.hidden.shape[0]
+        return np.stack([np.stack(norms[k * B:(k + 1) * B]) for k in range(len(self._directions))],
+                        axis=-1)
+
+    @cached_property
+    def weight_hh_grad_steps(self):
+        # (T, G*H, B) @ (T, B, H): each step's outer products summed over the batch
+        return {f"weight_hh{d.suffix}": d.grad_hh.transpose(1, 2, 0)
+                @ bptt.previous_hidden(d.hidden).transpose(1, 0, 2)
+                for d in self._directions}
+
+
+@dataclass
+class _Direction:
+    """One direction's run, kept in its own time order for lazy analyses."""
+
+    suffix: str
+    params: dict
+    hidden: np.ndarray
+    caches: list
+    grad_hh: np.ndarray
+
+
+def _as_numpy(value, dtype):
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value).astype(dtype, copy=False)
+
+
+def _head_loss(features, weight, bias, y, loss):
+    """Linear head and loss; returns outputs, loss, dL/doutputs."""
+    outputs = features @ weight.T + bias
+    if loss == "mse":
+        diff = outputs - y.reshape(outputs.shape)
+        return outputs, float(np.mean(diff ** 2)), 2.0 * diff / diff.size
+    logits = outputs.reshape(-1, outputs.shape[-1])
+    labels = y.reshape(-1).astype(np.int64)
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    rows = np.arange(len(labels))
+    grad = np.exp(log_probs)
+    grad[rows, labels] -= 1.0
+    grad /= len(labels)
+    return outputs, float(-log_probs[rows, labels].mean()), grad.reshape(outputs.shape)
+
+
+def record(model, x, y, loss="mse", target="last"):
+    """One forward and backward pass of `model` on x (B, T, I) against y, every
+    intermediate kept. y is (B, O) / (B, T, O) for "mse", class indices (B,) / (B, T) for "ce".
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
+    params = model.numpy_params()
+    dtype = params["weight_hh"].dtype
+    x = _as_numpy(x, dtype)
+    y = _as_numpy(y, np.int64 if loss == "ce" else dtype)
+    if x.ndim != 3 or x.shape[2] != model.input_size or x.shape[1] < 1:
+        raise ValueError(f"x must be (batch, time, {model.input_size}), got {x.shape}")
+
+    spec = CELLS[model.cell]
+    runs = []
+    for suffix in model.directions:
+        direction_params = {name: params[name + suffix]
+                            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+        x_dir = x[:, ::-1] if suffix else x  # the reverse direction reads time backwards
+        hidden, caches = bptt.forward(model.cell, direction_params, x_dir, model.nonlinearity)
+        runs.append((suffix, direction_params, x_dir, hidden, caches))
+
+    def in_time_order(array, suffix):
+        return array[:, ::-1] if suffix else array
+
+    hidden = _join([in_time_order(h, s) for s, _, _, h, _ in runs])
+    features = hidden[:, -1] if target == "last" else hidden
+    outputs, loss_value, grad_outputs = _head_loss(
+        features, params["head.weight"], params["head.bias"], y, loss)
+    grad_features = grad_outputs @ params["head.weight"]
+    grad_h_direct = np.zeros_like(hidden)
+    if target == "last":
+        grad_h_direct[:, -1] = grad_features
+    else:
+        grad_h_direct[:] = grad_features
+
+    H = model.hidden_size
+    grads = {
+        "head.weight": (grad_outputs.reshape(-1, grad_outputs.shape[-1]).T
+                        @ features.reshape(-1, features.shape[-1])),
+        "head.bias": grad_outputs.reshape(-1, grad_outputs.shape[-1]).sum(axis=0),
+    }
+    grad_hidden, gates, directions = [], {n: [] for n in spec.gate_names}, []
+    for k, (suffix, direction_params, x_dir, h_dir, caches) in enumerate(runs):
+        direct = in_time_order(grad_h_direct[..., k * H:(k + 1) * H], suffix)
+        g_hidden, grad_ih, grad_hh = bptt.backward(model.cell, direction_params, caches, direct,
+                                                   model.nonlinearity)
+        for name, value in bptt.param_grads(x_dir, h_dir, grad_ih, grad_hh).items():
+            grads[name + suffix] = value
+        grad_hidden.append(in_time_order(g_hidden, suffix))
+        stacked = bptt.stack_caches(caches, spec.gate_names)
+        for name in spec.gate_names:
+            gates[name].append(in_time_order(stacked[name], suffix))
+        directions.append(_Direction(suffix, direction_params, h_dir, caches, grad_hh))
+
+    return Trace(
+        cell=model.cell, nonlinearity=model.nonlinearity, bidirectional=model.bidirectional,
+        loss_kind=loss, target=target, inputs=x, targets=y, params=params,
+        outputs=outputs, loss=loss_value, hidden=hidden,
+        grad_hidden=_join(grad_hidden),
+        gates={name: _join(parts) for name, parts in gates.items()},
+        param_grads=grads, _directions=directions,
+    )
+
+
+def _join(parts):
+    """Both directions side by side on the feature axis."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)

@@ -1,0 +1,187 @@
+"""train(): fit a Model to a task, keeping what a learner wants to watch.
+
+Nothing here knows about the app: progress is a plain callback, as in minGPT's
+trainer, so a page can drive a progress bar and a notebook can pass nothing.
+Training runs PyTorch's fused modules on a copy of the model's parameters and
+writes them back; record() (the hand-written BPTT) draws the snapshots.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .trace import record
+
+OPTIMIZERS = ("adam", "sgd")
+CLIP_KINDS = ("norm", "value")
+
+
+@dataclass
+class History:
+    """Per training step (index k is the k-th update, 0-based)."""
+
+    loss: np.ndarray               # (N,) training loss on that step's batch
+    grad_norm: np.ndarray          # (N,) global gradient norm before clipping
+    clipped_grad_norm: np.ndarray  # (N,) global gradient norm after clipping
+    accuracy: np.ndarray | None    # (N,) batch accuracy, classification tasks only
+    traces: dict = field(default_factory=dict)  # {updates done: Trace on a fixed batch}
+    diverged_at: int | None = None  # the step whose loss or gradient was not finite
+    diverged_reason: str | None = None
+    stopped_early: bool = False     # the progress callback asked to stop
+
+    @property
+    def steps_done(self):
+        return len(self.loss)
+
+
+def _check(optimizer, clip, tbptt, dropout, steps, lr, batch_size, model):
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    if clip is not None:
+        kind, threshold = clip
+        if kind not in CLIP_KINDS or not threshold > 0 or not math.isfinite(threshold):
+            raise ValueError(f"clip must be None or ('norm' | 'value', c > 0), got {clip!r}")
+    if tbptt is not None:
+        if int(tbptt) != tbptt or tbptt < 1:
+            raise ValueError(f"tbptt must be None or a window of at least 1 step, got {tbptt!r}")
+        if model.bidirectional:
+            raise ValueError("truncated BPTT needs a one-directional model")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    if int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
+    if not lr > 0 or not math.isfinite(lr):
+        raise ValueError(f"learning rate must be a positive number, got {lr!r}")
+    if int(batch_size) != batch_size or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+
+def _head_loss(head, features, y, task, dropout, generator, training):
+    if training and dropout > 0:
+        keep = torch.bernoulli(torch.full_like(features, 1 - dropout), generator=generator)
+        features = features * keep / (1 - dropout)
+    outputs = head(features)
+    if task.loss == "mse":
+        return F.mse_loss(outputs, y.reshape(outputs.shape).to(outputs.dtype)), outputs
+    return F.cross_entropy(outputs.reshape(-1, outputs.shape[-1]), y.reshape(-1)), outputs
+
+
+def _windows(seq_len, tbptt, target):
+    """The (start, stop) slices that get a backward pass; earlier steps only carry state."""
+    if tbptt is None or tbptt >= seq_len:
+        return [(0, seq_len)]
+    if target == "last":
+        return [(seq_len - tbptt, seq_len)]
+    return [(start, min(start + tbptt, seq_len)) for start in range(0, seq_len, tbptt)]
+
+
+def _forward_backward(module, head, x, y, task, tbptt, dropout, generator):
+    """Loss (as a float) and accuracy; gradients are left in .grad.
+
+    With truncated BPTT the state is carried between windows but detached, so no
+    gradient flows back further than one window.
+    """
+    T = x.shape[1]
+    windows = _windows(T, tbptt, task.target)
+    state = None
+    first_start = windows[0][0]
+    if first_start > 0:
+        with torch.no_grad():
+            _, state = module(x[:, :first_start])
+    total_loss, correct = 0.0, 0.0
+    for start, stop in windows:
+        out, state = module(x[:, start:stop], state)
+        state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        if task.target == "last":
+            features, target = out[:, -1], y
+        else:
+            features, target = out, y[:, start:stop]
+        loss, outputs = _head_loss(head, features, target, task, dropout, generator, True)
+        weight = 1.0 if task.target == "last" else (stop - start) / T  # windows average to the full mean
+        (loss * weight).backward()
+        total_loss += loss.item() * weight
+        if task.loss == "ce":
+            correct += (outputs.argmax(-1) == target).float().mean().item() * weight
+    return total_loss, correct
+
+
+def _global_norm(parameters):
+    return math.sqrt(sum(float(p.grad.double().pow(2).sum()) for p in parameters if p.grad is not None))
+
+
+def train(model, task, steps=200, lr=1e-2, optimizer="adam", clip=None, tbptt=None,
+          dropout=0.0, batch_size=32, seed=0, record_every=None, progress=None):
+    """Train `model` in place on fresh batches of `task`; return its History.
+
+    clip: None, ("norm", c) to rescale the whole gradient to norm <= c, or ("value", c)
+    to clamp every component to [-c, c]. tbptt: None or the window k of truncated BPTT.
+    dropout: probability of zeroing a hidden feature on its way to the head.
+    record_every: keep a Trace on a fixed batch after every k updates (and at 0 and the end).
+    progress(step, loss, history) is called after each update; returning False stops.
+    A non-finite loss, gradient or parameter stops training without raising: the
+    History says where and why, and the model keeps its last finite parameters.
+    """
+    _check(optimizer, clip, tbptt, dropout, steps, lr, batch_size, model)
+    module, head = model.to_torch()
+    parameters = list(module.parameters()) + list(head.parameters())
+    opt = (torch.optim.Adam(parameters, lr=lr) if optimizer == "adam"
+           else torch.optim.SGD(parameters, lr=lr))
+    data_generator = torch.Generator().manual_seed(int(seed))
+    dropout_generator = torch.Generator().manual_seed(int(seed) + 1)
+    trace_x, trace_y = task.sample(min(batch_size, 16), torch.Generator().manual_seed(int(seed) + 2))
+
+    losses, norms, clipped_norms, accuracies = [], [], [], []
+    hist = History(np.array([]), np.array([]), np.array([]), None)
+
+    def snapshot(updates):
+        model.load_torch(module, head)
+        hist.traces[updates] = record(model, trace_x, trace_y, task.loss, task.target)
+
+    def finish():
+        hist.loss, hist.grad_norm = np.array(losses), np.array(norms)
+        hist.clipped_grad_norm = np.array(clipped_norms)
+        hist.accuracy = np.array(accuracies) if task.loss == "ce" else None
+        return hist
+
+    if record_every:
+        snapshot(0)
+    for step in range(int(steps)):
+        x, y = task.sample(batch_size, data_generator)
+        opt.zero_grad(set_to_none=False)
+        loss, accuracy = _forward_backward(module, head, x.to(model.dtype), y, task, tbptt,
+                                           dropout, dropout_generator)
+        grad_norm = _global_norm(parameters)
+        problem = (f"the loss became {loss}" if not math.isfinite(loss)
+                   else f"the gradient norm became {grad_norm}" if not math.isfinite(grad_norm)
+                   else None)
+        if problem is None:
+            if clip is not None and clip[0] == "norm":
+                torch.nn.utils.clip_grad_norm_(parameters, clip[1])
+            elif clip is not None:
+                torch.nn.utils.clip_grad_value_(parameters, clip[1])
+            before = [p.detach().clone() for p in parameters]
+            opt.step()
+            if not all(torch.isfinite(p).all() for p in parameters):
+                with torch.no_grad():
+                    for p, old in zip(parameters, before):
+                        p.copy_(old)
+                problem = "a weight overflowed to infinity after the update"
+        if problem is not None:
+            hist.diverged_at, hist.diverged_reason = step, problem
+            break
+        losses.append(loss)
+        norms.append(grad_norm)
+        clipped_norms.append(_global_norm(parameters) if clip is not None else grad_norm)
+        accuracies.append(accuracy)
+        if record_every and (step + 1) % record_every == 0:
+            snapshot(step + 1)
+        if progress is not None and progress(step, loss, finish()) is False:
+            hist.stopped_early = True
+            break
+    model.load_torch(module, head)
+    if record_every and len(losses) not in hist.traces:
+        snapshot(len(losses))
+    return finish()
