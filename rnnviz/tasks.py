@@ -9,6 +9,7 @@ indices (B,) / (B, T) for classification ("ce"), at the last step or at every st
 as `target` says.
 """
 
+import numbers
 from dataclasses import dataclass
 from importlib import resources
 from typing import Callable
@@ -144,8 +145,8 @@ NAMES = tuple(_REGISTRY)
 
 
 def check_seq_len(seq_len):
-    if isinstance(seq_len, bool) or not isinstance(seq_len, (int, float)) \
-            or seq_len != int(seq_len) or not 1 <= seq_len <= MAX_SEQ_LEN:
+    if isinstance(seq_len, bool) or not isinstance(seq_len, numbers.Real) \
+            or not 1 <= seq_len <= MAX_SEQ_LEN or seq_len != int(seq_len):
         raise ValueError(f"sequence length must be a whole number from 1 to {MAX_SEQ_LEN}, "
                          f"got {seq_len!r}")
     return int(seq_len)

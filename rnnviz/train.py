@@ -108,6 +108,19 @@ def _forward_backward(module, head, x, y, task, tbptt, dropout, generator):
     return total_loss, correct
 
 
+def clip_gradients(parameters, clip, grad_norm):
+    """In place. By norm: g <- g * min(1, c / ||g||), so the direction is kept and the
+    norm becomes min(||g||, c) exactly (torch's clip_grad_norm_ adds 1e-6 to ||g||).
+    By value: every component clamped to [-c, c], which can turn the direction."""
+    kind, threshold = clip
+    with torch.no_grad():
+        for p in parameters:
+            if kind == "norm":
+                p.grad.mul_(min(1.0, threshold / grad_norm) if grad_norm > 0 else 1.0)
+            else:
+                p.grad.clamp_(-threshold, threshold)
+
+
 def _global_norm(parameters):
     return math.sqrt(sum(float(p.grad.double().pow(2).sum()) for p in parameters if p.grad is not None))
 
@@ -158,10 +171,8 @@ def train(model, task, steps=200, lr=1e-2, optimizer="adam", clip=None, tbptt=No
                    else f"the gradient norm became {grad_norm}" if not math.isfinite(grad_norm)
                    else None)
         if problem is None:
-            if clip is not None and clip[0] == "norm":
-                torch.nn.utils.clip_grad_norm_(parameters, clip[1])
-            elif clip is not None:
-                torch.nn.utils.clip_grad_value_(parameters, clip[1])
+            if clip is not None:
+                clip_gradients(parameters, clip, grad_norm)
             before = [p.detach().clone() for p in parameters]
             opt.step()
             if not all(torch.isfinite(p).all() for p in parameters):

@@ -1,0 +1,90 @@
+"""train(): it learns, it is reproducible, and divergence is reported, never raised."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import rnnviz
+
+
+def test_loss_falls_on_sine_within_a_few_hundred_steps():
+    task = rnnviz.tasks.get("sine", seq_len=30)
+    model = rnnviz.Model("lstm", 1, 16, 1, seed=0)
+    hist = rnnviz.train(model, task, steps=200, lr=1e-2, batch_size=16, seed=0)
+    assert hist.diverged_at is None and hist.steps_done == 200
+    first, last = hist.loss[:10].mean(), hist.loss[-10:].mean()
+    assert last < 0.2 * first
+    # the trained weights were written back: a fresh batch scores as well
+    x, y = task.sample(64, torch.Generator().manual_seed(99))
+    assert rnnviz.record(model, x, y, "mse", "all").loss < 0.3 * first
+
+
+def test_huge_learning_rate_reports_divergence_instead_of_raising():
+    task = rnnviz.tasks.get("adding", seq_len=20)
+    model = rnnviz.Model("rnn", 2, 16, 1, seed=0)
+    hist = rnnviz.train(model, task, steps=100, lr=1e6, optimizer="sgd", seed=0)
+    assert hist.diverged_at is not None and hist.diverged_at < 100
+    assert "inf" in hist.diverged_reason or "nan" in hist.diverged_reason
+    assert hist.steps_done == hist.diverged_at
+    assert np.all(np.isfinite(hist.loss))
+    assert all(torch.isfinite(p).all() for p in model.params.values())
+
+
+def test_identical_arguments_give_identical_histories():
+    def run():
+        task = rnnviz.tasks.get("copy", seq_len=8)
+        model = rnnviz.Model("gru", task.input_size, 8, task.output_size, seed=3)
+        return rnnviz.train(model, task, steps=15, lr=1e-2, dropout=0.3, clip=("norm", 0.5),
+                            batch_size=8, seed=11, record_every=5)
+    a, b = run(), run()
+    np.testing.assert_array_equal(a.loss, b.loss)
+    np.testing.assert_array_equal(a.grad_norm, b.grad_norm)
+    np.testing.assert_array_equal(a.accuracy, b.accuracy)
+    assert sorted(a.traces) == [0, 5, 10, 15]
+    np.testing.assert_array_equal(a.traces[15].grad_hidden, b.traces[15].grad_hidden)
+
+
+def test_progress_callback_sees_every_step_and_can_stop():
+    seen = []
+
+    def progress(step, loss, history):
+        seen.append((step, loss, history.steps_done))
+        return step < 4  # False at step 4: stop
+
+    task = rnnviz.tasks.get("sine", seq_len=10)
+    hist = rnnviz.train(rnnviz.Model("rnn", 1, 4, 1), task, steps=50, progress=progress)
+    assert hist.stopped_early and hist.steps_done == 5
+    assert [s for s, _, _ in seen] == [0, 1, 2, 3, 4]
+    assert all(done == s + 1 and math.isfinite(loss) for s, loss, done in seen)
+
+
+@pytest.mark.parametrize("window", [1, 5, 12])
+def test_truncated_bptt_drops_gradient_beyond_the_window(window):
+    """With target "last", only the last k steps' inputs can move W_x under TBPTT(k):
+    the first step's input gets no gradient, so a model whose loss is blind to the
+    early inputs sees the same update as with full BPTT when k >= T."""
+    T = 12
+    task = rnnviz.tasks.get("adding", seq_len=T)
+    results = []
+    for tbptt in (window, None):
+        model = rnnviz.Model("rnn", 2, 4, 1, seed=1, dtype=torch.float64)
+        rnnviz.train(model, task, steps=1, lr=1.0, optimizer="sgd", tbptt=tbptt, batch_size=4)
+        results.append(model.params["weight_hh"].clone())
+    same = torch.allclose(results[0], results[1], rtol=0, atol=1e-14)
+    assert same == (window >= T)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(optimizer="rmsprop"), "optimizer"),
+    (dict(clip=("norm", -1.0)), "clip"),
+    (dict(clip=("angle", 1.0)), "clip"),
+    (dict(tbptt=0), "tbptt"),
+    (dict(dropout=1.0), "dropout"),
+    (dict(lr=float("nan")), "learning rate"),
+])
+def test_bad_arguments_are_refused_clearly(kwargs, message):
+    task = rnnviz.tasks.get("sine", seq_len=5)
+    with pytest.raises(ValueError, match=message):
+        rnnviz.train(rnnviz.Model("rnn", 1, 2, 1), task, steps=1, **kwargs)
