@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .cells import CELLS
+from .cells import CELLS, rnn_step
 
 
 def _as_array(matrix):
@@ -68,3 +68,18 @@ def jacobian_products(jacobians):
         norms[t] = np.linalg.norm(product, ord=2)
         product = product @ jacobians[t]
     return norms
+
+
+def rnn_step_terms(trace, sample, t):
+    """The parts of h_t = f(W_x x_t + W_h h_{t-1} + b) for one sample at step t (1-based),
+    computed by the engine's own step function from the recorded h_{t-1}."""
+    p = trace.params
+    x_t = trace.inputs[sample, t - 1]
+    h_prev = trace.hidden[sample, t - 2] if t > 1 else np.zeros_like(trace.hidden[sample, 0])
+    (h_t,), cache = rnn_step(x_t[None], (h_prev[None],), p, trace.nonlinearity)
+    return {
+        "W_x": p["weight_ih"], "x_t": x_t, "W_h": p["weight_hh"], "h_prev": h_prev,
+        "b": p["bias_ih"] + p["bias_hh"],
+        "W_x x_t": p["weight_ih"] @ x_t, "W_h h_{t-1}": p["weight_hh"] @ h_prev,
+        "a_t": cache["a"][0], "h_t": h_t[0],
+    }

@@ -29,10 +29,24 @@ def forward(cell, params, x, nonlinearity="tanh"):
     return hidden, caches
 
 
-def backward(cell, params, caches, grad_h_direct, nonlinearity="tanh"):
+def windows(seq_len, tbptt, target):
+    """Truncated BPTT's windows as (start, stop) index pairs; earlier steps only carry state.
+
+    With the loss at the last step only the last k steps get a backward pass; with a
+    loss at every step the sequence is cut into consecutive windows of k steps.
+    """
+    if tbptt is None or tbptt >= seq_len:
+        return [(0, seq_len)]
+    if target == "last":
+        return [(seq_len - tbptt, seq_len)]
+    return [(start, min(start + tbptt, seq_len)) for start in range(0, seq_len, tbptt)]
+
+
+def backward(cell, params, caches, grad_h_direct, nonlinearity="tanh", cuts=()):
     """Carry the gradient from t = T back to t = 1.
 
-    grad_h_direct (B, T, H) is dL/dh_t through the output y_t alone. Returns
+    grad_h_direct (B, T, H) is dL/dh_t through the output y_t alone. At each index in
+    `cuts` (truncated BPTT's window starts) the carried gradient stops. Returns
     grad_hidden (B, T, H), the total dL/dh_t through y_t and every later step,
     and the per-step gradients of the two pre-activations, each (B, T, G*H).
     """
@@ -51,6 +65,8 @@ def backward(cell, params, caches, grad_h_direct, nonlinearity="tanh"):
         grad_state, grad_pre = spec.step_backward(grad_state, caches[t], params, nonlinearity)
         grad_ih[:, t] = grad_pre["ih"]
         grad_hh[:, t] = grad_pre["hh"]
+        if t in cuts:  # truncated BPTT: nothing flows back past a window's first step
+            grad_state = tuple(np.zeros_like(g) for g in grad_state)
     return grad_hidden, grad_ih, grad_hh
 
 

@@ -21,6 +21,8 @@ class Trace:
     loss         float
     hidden       (B, T, H*dirs)  h_1 .. h_T (forward direction first, then reverse)
     grad_hidden  (B, T, H*dirs)  dL/dh_t, the total derivative through all later steps
+    grad_hidden_direct (B, T, H*dirs) the part of dL/dh_t that comes through y_t alone;
+                 the rest, grad_hidden - grad_hidden_direct, is J_{t+1}^T dL/dh_{t+1}
     gates        {name: (B, T, H*dirs)}: lstm i, f, g, o, c; gru r, z, n; rnn none
     param_grads  {PyTorch name: array}
     jacobian_norms   (B, T, dirs): ||d state_t / d state_{t-1}|| (spectral norm; the
@@ -41,6 +43,7 @@ class Trace:
     loss: float
     hidden: np.ndarray
     grad_hidden: np.ndarray
+    grad_hidden_direct: np.ndarray
     gates: dict
     param_grads: dict
     _directions: list = field(repr=False, default_factory=list)
@@ -54,6 +57,20 @@ class Trace:
         return self.params["weight_hh"].shape[1]
 
     @property
+    def overflow(self):
+        """None, or in words where the numbers stopped being finite (e.g. a ReLU RNN
+        whose hidden state grows past what floating point can hold)."""
+        for name, array in (("the hidden state h_t", self.hidden), ("dL/dh_t", self.grad_hidden)):
+            bad = ~np.isfinite(array).all(axis=(0, 2))
+            if bad.any():
+                steps = np.flatnonzero(bad) + 1
+                where = steps[0] if name.startswith("the hidden") else steps[-1]
+                return f"{name} overflowed to infinity at step t = {where}"
+        if not np.isfinite(self.loss):
+            return "the loss overflowed to infinity"
+        return None
+
+    @property
     def grad_hidden_norm(self):
         """(B, T): ||dL/dh_t||, the curve of the vanishing-gradient page."""
         return np.linalg.norm(self.grad_hidden, axis=-1)
@@ -62,8 +79,7 @@ class Trace:
     def jacobian_norms(self):
         from .analysis import step_jacobians
 
-        norms = [np.linalg.norm(step_jacobians(self.cell, self.nonlinearity, d.params, d.caches, b),
-                                ord=2, axis=(-2, -1))
+        norms = [_spectral_norms(step_jacobians(self.cell, self.nonlinearity, d.params, d.caches, b))
                  for d in self._directions for b in range(self.hidden.shape[0])]
         B = self.hidden.shape[0]
         return np.stack([np.stack(norms[k * B:(k + 1) * B]) for k in range(len(self._directions))],
@@ -75,6 +91,15 @@ class Trace:
         return {f"weight_hh{d.suffix}": d.grad_hh.transpose(1, 2, 0)
                 @ bptt.previous_hidden(d.hidden).transpose(1, 0, 2)
                 for d in self._directions}
+
+
+def _spectral_norms(matrices):
+    """Largest singular value of each matrix; NaN where an overflow left non-finite entries."""
+    finite = np.isfinite(matrices).all(axis=(-2, -1))
+    norms = np.full(matrices.shape[0], np.nan)
+    if finite.any():
+        norms[finite] = np.linalg.norm(matrices[finite], ord=2, axis=(-2, -1))
+    return norms
 
 
 @dataclass
@@ -111,9 +136,10 @@ def _head_loss(features, weight, bias, y, loss):
     return outputs, float(-log_probs[rows, labels].mean()), grad.reshape(outputs.shape)
 
 
-def record(model, x, y, loss="mse", target="last"):
+def record(model, x, y, loss="mse", target="last", tbptt=None):
     """One forward and backward pass of `model` on x (B, T, I) against y, every
     intermediate kept. y is (B, O) / (B, T, O) for "mse", class indices (B,) / (B, T) for "ce".
+    tbptt=k gives the gradients truncated BPTT with window k computes (as train() does).
     """
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
@@ -126,6 +152,13 @@ def record(model, x, y, loss="mse", target="last"):
     if x.ndim != 3 or x.shape[2] != model.input_size or x.shape[1] < 1:
         raise ValueError(f"x must be (batch, time, {model.input_size}), got {x.shape}")
 
+    if tbptt is not None and model.bidirectional:
+        raise ValueError("truncated BPTT needs a one-directional model")
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by Trace.overflow
+        return _record(model, params, x, y, loss, target, tbptt)
+
+
+def _record(model, params, x, y, loss, target, tbptt):
     spec = CELLS[model.cell]
     runs = []
     for suffix in model.directions:
@@ -148,6 +181,10 @@ def record(model, x, y, loss="mse", target="last"):
         grad_h_direct[:, -1] = grad_features
     else:
         grad_h_direct[:] = grad_features
+    windows = bptt.windows(x.shape[1], tbptt, target)
+    cuts = {start for start, _ in windows if start > 0}
+    for start, stop in zip([0] + [w[1] for w in windows], [w[0] for w in windows]):
+        grad_h_direct[:, start:stop] = 0.0  # steps between windows get no backward pass
 
     H = model.hidden_size
     grads = {
@@ -159,7 +196,7 @@ def record(model, x, y, loss="mse", target="last"):
     for k, (suffix, direction_params, x_dir, h_dir, caches) in enumerate(runs):
         direct = in_time_order(grad_h_direct[..., k * H:(k + 1) * H], suffix)
         g_hidden, grad_ih, grad_hh = bptt.backward(model.cell, direction_params, caches, direct,
-                                                   model.nonlinearity)
+                                                   model.nonlinearity, cuts)
         for name, value in bptt.param_grads(x_dir, h_dir, grad_ih, grad_hh).items():
             grads[name + suffix] = value
         grad_hidden.append(in_time_order(g_hidden, suffix))
@@ -172,7 +209,7 @@ def record(model, x, y, loss="mse", target="last"):
         cell=model.cell, nonlinearity=model.nonlinearity, bidirectional=model.bidirectional,
         loss_kind=loss, target=target, inputs=x, targets=y, params=params,
         outputs=outputs, loss=loss_value, hidden=hidden,
-        grad_hidden=_join(grad_hidden),
+        grad_hidden=_join(grad_hidden), grad_hidden_direct=grad_h_direct,
         gates={name: _join(parts) for name, parts in gates.items()},
         param_grads=grads, _directions=directions,
     )

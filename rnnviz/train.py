@@ -13,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import bptt
 from .trace import record
 
 OPTIMIZERS = ("adam", "sgd")
@@ -69,15 +70,6 @@ def _head_loss(head, features, y, task, dropout, generator, training):
     return F.cross_entropy(outputs.reshape(-1, outputs.shape[-1]), y.reshape(-1)), outputs
 
 
-def _windows(seq_len, tbptt, target):
-    """The (start, stop) slices that get a backward pass; earlier steps only carry state."""
-    if tbptt is None or tbptt >= seq_len:
-        return [(0, seq_len)]
-    if target == "last":
-        return [(seq_len - tbptt, seq_len)]
-    return [(start, min(start + tbptt, seq_len)) for start in range(0, seq_len, tbptt)]
-
-
 def _forward_backward(module, head, x, y, task, tbptt, dropout, generator):
     """Loss (as a float) and accuracy; gradients are left in .grad.
 
@@ -85,7 +77,7 @@ def _forward_backward(module, head, x, y, task, tbptt, dropout, generator):
     gradient flows back further than one window.
     """
     T = x.shape[1]
-    windows = _windows(T, tbptt, task.target)
+    windows = bptt.windows(T, tbptt, task.target)
     state = None
     first_start = windows[0][0]
     if first_start > 0:

@@ -167,3 +167,31 @@ def test_step_jacobians_match_autograd(cell, nonlinearity):
             <= 1e-9 * max(1.0, torch.linalg.matrix_norm(jacobian, 2).item())
         new_flat = step(flat).detach()
         state = tuple(new_flat.reshape(len(state), 1, H))
+
+
+@pytest.mark.parametrize("window", [1, 2, 4])
+@pytest.mark.parametrize("target", ["last", "all"])
+@pytest.mark.parametrize("cell,nonlinearity", KINDS)
+def test_truncated_bptt_matches_detached_torch_windows(cell, nonlinearity, target, window):
+    dtype = torch.float64
+    module, head, model = torch_pair(cell, nonlinearity, False, dtype)
+    x, y = data("mse", target, dtype)
+    out, _ = module(x)  # the forward values are the same; only the backward is cut
+    state = None
+    starts = [T - window] if target == "last" else list(range(0, T, window))
+    if starts[0] > 0:
+        with torch.no_grad():
+            _, state = module(x[:, :starts[0]])
+    for start in starts:
+        stop = T if target == "last" else min(start + window, T)
+        chunk, state = module(x[:, start:stop], state)
+        state = tuple(s.detach() for s in state) if cell == "lstm" else state.detach()
+        if target == "last":
+            loss = torch.nn.functional.mse_loss(head(chunk[:, -1]), y)
+        else:
+            loss = torch.nn.functional.mse_loss(head(chunk), y[:, start:stop]) * (stop - start) / T
+        loss.backward()
+    tr = rnnviz.record(model, x, y, loss="mse", target=target, tbptt=window)
+    for name, parameter in module.named_parameters():
+        assert_close(tr.param_grads[name.replace("_l0", "")], parameter.grad, 1e-9)
+    assert_close(tr.outputs, head(out[:, -1] if target == "last" else out).detach(), 1e-9)

@@ -1,0 +1,42 @@
+"""rnnviz: an interactive course on recurrent neural networks. Run: streamlit run app.py"""
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch starts: one core per learner
+
+import streamlit as st  # noqa: E402
+import torch  # noqa: E402
+
+from ui import state  # noqa: E402
+from ui.settings import SEED  # noqa: E402
+
+torch.set_num_threads(1)
+
+st.set_page_config(page_title="rnnviz — recurrent networks, live", page_icon="🔁", layout="wide")
+
+PAGES = [  # (page, the key of its settings in ui/settings.py)
+    (st.Page("course/home.py", title="Start here", icon="🏠", default=True), None),
+    (st.Page("course/hidden_state.py", title="1. The hidden state", icon="🧮",
+             url_path="hidden-state"), "hidden"),
+    (st.Page("course/unrolled.py", title="2. Unrolled network & BPTT", icon="⛓️",
+             url_path="unrolled"), "unrolled"),
+    (st.Page("course/vanishing.py", title="3. Vanishing & exploding gradients", icon="📉",
+             url_path="vanishing"), "vanishing"),
+    (st.Page("course/gates.py", title="4. LSTM & GRU gates", icon="🚪", url_path="gates"), "gates"),
+]
+
+page = st.navigation([p for p, _ in PAGES])
+settings_key = next(key for p, key in PAGES if p.url_path == page.url_path)
+if settings_key:
+    state.page_settings(settings_key)  # before any widget, so a link can set them all
+
+with st.sidebar:
+    st.markdown("**Shared settings**")
+    st.number_input(SEED.label, int(SEED.low), int(SEED.high), step=1, key="seed", help=SEED.help)
+    st.button("Reset to defaults", on_click=state.reset_all, width="stretch",
+              help="Every setting on every page back to where the course starts.")
+    st.caption("The address bar always holds a link to what you see: copy it to share this view.")
+
+page.run()
+if settings_key:
+    state.publish(settings_key)

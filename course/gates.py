@@ -1,0 +1,65 @@
+import numpy as np
+import streamlit as st
+
+from rnnviz import figures, formulas
+from ui import compute, lesson, state
+
+PAGE = "gates"
+text = lesson.load("gates")
+st.title(text.title)
+lesson.show_markdown(text, "Introduction")
+
+controls = st.columns(4, gap="medium")
+with controls[0]:
+    cell = state.widget(PAGE, "cell")
+with controls[1]:
+    task_name = state.widget(PAGE, "task")
+with controls[2]:
+    seq_len = state.widget(PAGE, "T")
+with controls[3]:
+    sample = state.widget(PAGE, "sample")
+
+with st.spinner(f"Training a {cell.upper()} on this task ({compute.GATE_STEPS} steps, then cached)…"):
+    runs = compute.gate_traces(cell, task_name, seq_len, state.value(PAGE, "seed"))
+task, trained, untrained = runs["task"], runs["trained"], runs["untrained"]
+if task.loss == "ce":
+    st.markdown(f"The trained {cell.upper()} names the right symbol **{runs['score']:.0%}** of the time "
+                f"after {compute.GATE_STEPS} steps (guessing: {1 / task.output_size:.0%}).")
+else:
+    st.markdown(f"The trained {cell.upper()}'s mean squared error is **{runs['score']:.4f}** after "
+                f"{compute.GATE_STEPS} steps (always answering 1.0 scores 0.167).")
+
+inputs = trained.inputs[sample]
+if task.name == "adding":
+    marked = np.flatnonzero(inputs[:, 1]) + 1
+    st.caption(f"Sample {sample}: the marked steps are t = {marked[0]} and t = {marked[-1]}; "
+               f"the answer is {float(trained.targets[sample][0]):.3f}.")
+    input_rows, input_label = inputs.T[[1, 0]].T, "marker / value"
+else:
+    st.caption(f"Sample {sample}: symbol {int(trained.targets[sample])} is shown at t = 1, "
+               "then blanks until the answer at t = T.")
+    input_rows, input_label = inputs, "one-hot input"
+gate_names = list(trained.gates)
+panels = {"untrained": {g: untrained.gates[g][sample] for g in gate_names},
+          "trained": {g: trained.gates[g][sample] for g in gate_names}}
+st.plotly_chart(figures.gate_heatmaps(panels, input_rows, input_label))
+lesson.show_prompts(text)
+
+st.subheader("One step, one unit, with the numbers")
+left, right = st.columns([1, 1], gap="large")
+with left:
+    t = state.widget(PAGE, "t", high=seq_len)
+    unit = state.widget(PAGE, "unit", high=compute.GATE_HIDDEN - 1)
+    lesson.show_equations(text)
+    st.latex(formulas.gate_step(trained, sample, t, unit))
+right.plotly_chart(figures.unit_gates(panels["trained"], unit, chosen_t=t))
+
+st.subheader("Gradient flow: gated cell against a vanilla RNN")
+lesson.show_markdown(text, "Gradient flow")
+st.plotly_chart(figures.grad_norms({f"trained {cell.upper()}": trained.grad_hidden_norm[sample],
+                                    "untrained vanilla RNN (tanh)": runs["vanilla"].grad_hidden_norm[sample]},
+                                   title="‖dL/dh_t‖ on the same sequence"))
+st.page_link("course/vanishing.py", label="Explore this on the vanishing-gradient page",
+             query_params={"cell": cell, "T": str(seq_len)}, icon="📉")
+
+lesson.show_quiz(text, PAGE)

@@ -1,0 +1,41 @@
+import inspect
+
+import streamlit as st
+
+import rnnviz
+from rnnviz import analysis, figures, formulas
+from ui import compute, lesson, state
+
+PAGE = "hidden"
+text = lesson.load("hidden_state")
+st.title(text.title)
+lesson.show_markdown(text, "Introduction")
+
+controls, view = st.columns([1, 3], gap="large")
+with controls:
+    numbers = state.numbers_input(PAGE, "numbers")
+    hidden_size = state.widget(PAGE, "H")
+    activation = state.widget(PAGE, "act")
+    scale = state.widget(PAGE, "scale")
+    t = state.widget(PAGE, "t", high=len(numbers))
+
+trace = compute.hidden_state_trace(numbers, hidden_size, activation, scale, state.value(PAGE, "seed"))
+terms = analysis.rnn_step_terms(trace, 0, t)
+
+with view:
+    lesson.show_equations(text)
+    st.markdown(f"**Step $t = {t}$**, reading $x_{{{t}}} = {numbers[t - 1]:g}$:")
+    st.latex(formulas.rnn_step(terms, activation, t, full_matrices=hidden_size <= 4))
+    st.plotly_chart(figures.step_vectors(terms, activation), config={"displayModeBar": False})
+
+left, right = st.columns(2, gap="large")
+left.altair_chart(figures.hidden_trajectories(trace.hidden[0]), width="stretch")
+right.plotly_chart(figures.predictions(trace.inputs[0, :, 0], trace.outputs[0, :, 0],
+                                       trace.targets[0, :, 0], chosen_t=t))
+st.caption("These weights are random: the network has not learned to count, so its predictions "
+           "are not the next number yet. What matters here is how each h_t is made.")
+
+lesson.show_prompts(text)
+with st.expander("The engine's code that computed h_t", expanded=False):
+    st.code(inspect.getsource(rnnviz.cells.rnn_step), language="python")
+lesson.show_quiz(text, PAGE)

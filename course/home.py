@@ -1,0 +1,9 @@
+import streamlit as st
+
+from ui import lesson
+
+text = lesson.load("home")
+st.title(text.title)
+lesson.show_markdown(text, "Introduction")
+st.page_link("course/hidden_state.py", label="Start with 1. The hidden state", icon="👉")
+lesson.show_markdown(text, "How to use it")

@@ -1,0 +1,50 @@
+import numpy as np
+import streamlit as st
+
+from rnnviz import figures, formulas
+from ui import compute, lesson, state
+
+PAGE = "unrolled"
+text = lesson.load("unrolled")
+st.title(text.title)
+lesson.show_markdown(text, "Introduction")
+
+controls, view = st.columns([1, 3], gap="large")
+with controls:
+    seq_len = state.widget(PAGE, "T")
+    hidden_size = state.widget(PAGE, "H")
+    activation = state.widget(PAGE, "act")
+    radius = state.widget(PAGE, "radius")
+    back = state.widget(PAGE, "back", high=seq_len)
+    window = state.widget(PAGE, "k", high=seq_len)
+
+full, truncated = compute.unrolled_traces(seq_len, hidden_size, activation, radius,
+                                          state.value(PAGE, "seed"), window)
+grad_norm = full.grad_hidden_norm[0]
+
+with view:
+    lesson.show_equations(text)
+    st.plotly_chart(figures.unrolled_graph(full.inputs[0, :, 0], full.hidden[0], grad_norm, back,
+                                           loss_steps={seq_len}), config={"displayModeBar": False})
+    direct = full.grad_hidden_direct[0, back - 1]
+    total = full.grad_hidden[0, back - 1]
+    st.markdown(f"**Backward pass at step $t = {back}$** — $\\|\\partial L/\\partial h_{{{back}}}\\|"
+                f" = {np.linalg.norm(total):.3g}$")
+    st.latex(formulas.backward_step(back, seq_len, direct, total - direct, total))
+
+st.subheader("Truncated BPTT")
+lesson.show_markdown(text, "Truncated BPTT")
+left, right = st.columns([2, 1], gap="large")
+full_steps = np.linalg.norm(full.weight_hh_grad_steps["weight_hh"], axis=(1, 2))
+kept = np.arange(1, seq_len + 1) > seq_len - window
+left.plotly_chart(figures.weight_hh_contributions(full_steps, kept))
+full_grad = full.param_grads["weight_hh"]
+difference = np.linalg.norm(truncated.param_grads["weight_hh"] - full_grad)
+relative = difference / max(np.linalg.norm(full_grad), 1e-300)
+right.metric(f"Steps whose term is kept (k = {window})", f"{int(kept.sum())} of {seq_len}")
+right.metric("‖truncated − full‖ / ‖full‖ for dL/dW_h", f"{relative:.2%}")
+right.caption("With the loss on the last output only, truncation to k steps keeps exactly the "
+              "terms of the last k steps and drops the rest.")
+
+lesson.show_prompts(text)
+lesson.show_quiz(text, PAGE)

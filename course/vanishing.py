@@ -1,0 +1,81 @@
+import numpy as np
+import streamlit as st
+
+from rnnviz import analysis, figures
+from ui import compute, lesson, state
+from ui.settings import CELL_LABELS
+
+PAGE = "vanishing"
+text = lesson.load("vanishing")
+st.title(text.title)
+lesson.show_markdown(text, "Introduction")
+lesson.show_equations(text)
+
+controls, view = st.columns([1, 3], gap="large")
+with controls:
+    cell = state.widget(PAGE, "cell")
+    seq_len = state.widget(PAGE, "T")
+    radius = state.widget(PAGE, "radius")
+    hidden_size = state.widget(PAGE, "H")
+    forget_bias = state.widget(PAGE, "fbias", disabled=cell != "lstm")
+seed = state.value(PAGE, "seed")
+model, trace = compute.vanishing_trace(cell, seq_len, hidden_size, radius, forget_bias, seed)
+norms = trace.grad_hidden_norm[0]
+if trace.overflow:
+    st.error(f"With these settings {trace.overflow}: the numbers grew past what a computer "
+             "can hold, so the curve stops there. Lower the spectral radius or pick tanh, "
+             "which keeps h_t between −1 and 1.")
+blocks = analysis.recurrent_blocks(trace.params["weight_hh"])
+
+with view:
+    bound = None
+    if cell == "rnn_tanh":
+        sigma_max = analysis.singular_values(blocks[0])[0]
+        bound = analysis.tanh_bound(norms[-1], sigma_max, seq_len)
+    st.plotly_chart(figures.grad_norms({CELL_LABELS[cell]: norms}, bound=bound))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = norms[0] / norms[-1]
+    first, last = st.columns(2)
+    first.metric("‖dL/dh₁‖ ÷ ‖dL/dh_T‖", f"{ratio:.1e}" if np.isfinite(ratio) else "not finite",
+                 help="How much of the gradient at the last step is left at the first.")
+    last.metric("Orders of magnitude lost over T steps",
+                f"{-np.log10(ratio):.1f}" if np.isfinite(ratio) and ratio > 0 else "—")
+    if bound is not None:
+        st.caption(f"Dashed: the bound σ_max^(T−t)‖dL/dh_T‖ with σ_max(W_h) = {sigma_max:.3f}. "
+                   "The measured curve can never rise above it.")
+    else:
+        st.caption("The σ_max bound holds for tanh RNNs (|tanh′| ≤ 1); pick RNN (tanh) to see it.")
+
+lesson.show_prompts(text)
+
+st.subheader("Inside W_h: eigenvalues and step Jacobians")
+lesson.show_markdown(text, "Eigenvalues")
+left, right = st.columns(2, gap="large")
+gate_names = {"lstm": "ifgo", "gru": "rzn"}.get(cell)
+eigenvalues = ({f"W_h{name}": analysis.eigenvalues(b) for name, b in zip(gate_names, blocks)}
+               if gate_names else {"W_h": analysis.eigenvalues(blocks[0])})
+left.plotly_chart(figures.eigenvalue_plane(eigenvalues))
+right.plotly_chart(figures.per_step(trace.jacobian_norms[0, :, 0], "Step Jacobian norms",
+                                    "‖∂state_t / ∂state_{t−1}‖", reference=1.0))
+
+st.subheader("While training: clipping the exploding gradient")
+lesson.show_markdown(text, "Clipping")
+clip_controls = st.columns(3)
+with clip_controls[0]:
+    clip = state.widget(PAGE, "clip")
+with clip_controls[1]:
+    threshold = state.widget(PAGE, "c", disabled=clip == "none")
+with clip_controls[2]:
+    lr = state.widget(PAGE, "lr")
+with st.spinner("Training 60 SGD steps with these settings…"):
+    run = compute.vanishing_training(cell, seq_len, hidden_size, radius, forget_bias, clip,
+                                     threshold, lr, seed)
+if run["diverged_at"] is not None:
+    st.error(f"Training diverged at iteration {run['diverged_at'] + 1}: {run['diverged_reason']}. "
+             "Try clipping by norm, a smaller learning rate, or a smaller spectral radius.")
+if len(run["grad_norm"]):
+    left, right = st.columns(2, gap="large")
+    left.plotly_chart(figures.grad_heatmap(run["iterations"], run["grad_hidden_norm"]))
+    right.plotly_chart(figures.clipping(run["grad_norm"], run["clipped_grad_norm"], threshold, clip))
+
+lesson.show_quiz(text, PAGE)

@@ -1,0 +1,106 @@
+"""The engine calls behind each page, with the slow ones cached.
+
+Caches are bounded (max_entries, ttl) because one server serves a whole class, and
+they hold plain arrays, never models or autograd graphs.
+"""
+
+import numpy as np
+import streamlit as st
+import torch
+
+import rnnviz
+
+CACHE = dict(max_entries=64, ttl=3600, show_spinner=False)
+
+
+def model_for(choice, input_size, hidden_size, output_size, seed, **kwargs):
+    """A Model from the pages' cell choice: rnn_tanh, rnn_relu, lstm or gru."""
+    cell, _, nonlinearity = choice.partition("_")
+    return rnnviz.Model(cell, input_size, hidden_size, output_size,
+                        nonlinearity=nonlinearity or "tanh", seed=seed, **kwargs)
+
+
+def hidden_state_trace(numbers, hidden_size, activation, scale, seed):
+    """A random vanilla RNN reading `numbers`; the target at each step is the next number."""
+    sequence = np.asarray(numbers, dtype=np.float32)
+    following = np.append(sequence[1:], 2 * sequence[-1] - sequence[-2])  # continue the pattern
+    model = rnnviz.Model("rnn", 1, hidden_size, 1, nonlinearity=activation,
+                         weight_scale=scale, seed=seed)
+    return rnnviz.record(model, sequence[None, :, None], following[None, :, None], "mse", "all")
+
+
+def unrolled_traces(seq_len, hidden_size, activation, radius, seed, window):
+    """Full and truncated BPTT on one noisy sine wave, the loss on the last prediction."""
+    task = rnnviz.tasks.get("sine", seq_len=seq_len)
+    x, y = task.sample(1, torch.Generator().manual_seed(seed))
+    model = rnnviz.Model("rnn", 1, hidden_size, 1, nonlinearity=activation,
+                         spectral_radius=radius, seed=seed)
+    y_last = y[:, -1]
+    full = rnnviz.record(model, x, y_last, "mse", "last")
+    truncated = rnnviz.record(model, x, y_last, "mse", "last", tbptt=window)
+    return full, truncated
+
+
+def vanishing_model(cell, hidden_size, radius, forget_bias, seed):
+    extra = {"forget_bias": forget_bias} if cell == "lstm" else {}
+    return model_for(cell, 2, hidden_size, 1, seed, spectral_radius=radius, **extra)
+
+
+def vanishing_trace(cell, seq_len, hidden_size, radius, forget_bias, seed):
+    """One adding-problem sequence through an untrained cell: the loss reads h_T only."""
+    task = rnnviz.tasks.get("adding", seq_len=seq_len)
+    x, y = task.sample(1, torch.Generator().manual_seed(seed))
+    model = vanishing_model(cell, hidden_size, radius, forget_bias, seed)
+    return model, rnnviz.record(model, x, y, task.loss, task.target)
+
+
+@st.cache_data(**CACHE)
+def vanishing_training(cell, seq_len, hidden_size, radius, forget_bias, clip, threshold, lr, seed,
+                       steps=60, every=3):
+    """A short SGD run on the adding problem: ||dL/dh_t|| per snapshot and the gradient
+    norm before and after clipping per iteration."""
+    task = rnnviz.tasks.get("adding", seq_len=seq_len)
+    model = vanishing_model(cell, hidden_size, radius, forget_bias, seed)
+    hist = rnnviz.train(model, task, steps=steps, lr=lr, optimizer="sgd",
+                        clip=None if clip == "none" else (clip, threshold),
+                        batch_size=16, seed=seed, record_every=every)
+    iterations = sorted(hist.traces)
+    return {
+        "iterations": np.array(iterations),
+        "grad_hidden_norm": np.stack([np.median(hist.traces[k].grad_hidden_norm, axis=0)
+                                      for k in iterations]),
+        "grad_norm": hist.grad_norm, "clipped_grad_norm": hist.clipped_grad_norm,
+        "loss": hist.loss, "diverged_at": hist.diverged_at, "diverged_reason": hist.diverged_reason,
+    }
+
+
+GATE_HIDDEN = 8
+GATE_STEPS = 400
+
+
+@st.cache_data(**CACHE)
+def trained_gate_params(cell, task_name, seq_len, seed):
+    """Parameters of a cell trained on a memory task (the slow part of the gates page)."""
+    task = rnnviz.tasks.get(task_name, seq_len=seq_len)
+    model = rnnviz.Model(cell, task.input_size, GATE_HIDDEN, task.output_size, seed=seed)
+    hist = rnnviz.train(model, task, steps=GATE_STEPS, lr=2e-2, batch_size=32, seed=seed)
+    score = (hist.accuracy[-20:].mean() if hist.accuracy is not None
+             else float(hist.loss[-20:].mean()))
+    return {name: value.numpy() for name, value in model.params.items()}, score
+
+
+def gate_traces(cell, task_name, seq_len, seed):
+    """Untrained and trained models on the same 8 sequences."""
+    task = rnnviz.tasks.get(task_name, seq_len=seq_len)
+    x, y = task.sample(8, torch.Generator().manual_seed(seed + 100))
+    untrained = rnnviz.Model(cell, task.input_size, GATE_HIDDEN, task.output_size, seed=seed)
+    trained = rnnviz.Model(cell, task.input_size, GATE_HIDDEN, task.output_size, seed=seed)
+    params, score = trained_gate_params(cell, task_name, seq_len, seed)
+    trained.params = {name: torch.from_numpy(value) for name, value in params.items()}
+    vanilla = rnnviz.Model("rnn", task.input_size, GATE_HIDDEN, task.output_size, seed=seed)
+    return {
+        "task": task, "score": score,
+        "untrained": rnnviz.record(untrained, x, y, task.loss, task.target),
+        "trained": rnnviz.record(trained, x, y, task.loss, task.target),
+        "vanilla": rnnviz.record(vanilla, x, y, task.loss, task.target),
+    }

@@ -1,0 +1,158 @@
+"""The table of every setting that defines a view, and how a link's text becomes a value.
+
+One row per setting, as in TensorFlow Playground's state.ts: name (the URL key), type,
+default and range. Parsing never raises: a bad value becomes the nearest valid one,
+with a notice that says what happened. No Streamlit here, so it is tested directly.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str                 # the query-parameter name
+    label: str
+    kind: str                 # "int", "float", "choice", "bool" or "numbers"
+    default: object
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    choices: tuple = ()
+    labels: dict = field(default_factory=dict)  # choice -> what the learner reads
+    help: str = ""
+
+    def show(self, value):
+        return self.labels.get(value, str(value))
+
+    def encode(self, value):
+        """The value as it appears in a link."""
+        if self.kind == "bool":
+            return "1" if value else "0"
+        if self.kind == "numbers":
+            return ",".join(_short(v) for v in value)
+        if self.kind == "float":
+            return _short(value)
+        return str(value)
+
+    def parse(self, raw):
+        """(value, notice): notice is None when `raw` was valid as it stood."""
+        raw = str(raw).strip()
+        if self.kind in ("int", "float"):
+            return self._parse_number(raw)
+        if self.kind == "choice":
+            for choice in self.choices:
+                if raw.lower() == str(choice).lower():
+                    return choice, None
+            options = ", ".join(str(c) for c in self.choices)
+            return self.default, (f"{self.label}: “{_clip_text(raw)}” is not one of {options}; "
+                                  f"using {self.show(self.default)}.")
+        if self.kind == "bool":
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True, None
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False, None
+            return self.default, (f"{self.label}: “{_clip_text(raw)}” is not on or off; "
+                                  f"using {'on' if self.default else 'off'}.")
+        return self._parse_numbers(raw)
+
+    def _parse_number(self, raw):
+        try:
+            number = float(raw)
+        except ValueError:
+            return self.default, (f"{self.label}: “{_clip_text(raw)}” is not a number; "
+                                  f"using the default {self.default}.")
+        if math.isnan(number):
+            return self.default, f"{self.label}: NaN is not a number; using the default {self.default}."
+        value = min(max(number, self.low), self.high)
+        if self.kind == "int":
+            value = int(round(value))
+        notice = None
+        if value != number:
+            where = ("below the minimum" if number < self.low else
+                     "above the maximum" if number > self.high else "not a whole number")
+            notice = f"{self.label}: {_clip_text(raw)} is {where}; using {value}."
+        return value, notice
+
+    def _parse_numbers(self, raw):
+        parts = [p for p in raw.replace(";", ",").replace(" ", ",").split(",") if p]
+        values = []
+        for part in parts:
+            try:
+                number = float(part)
+            except ValueError:
+                number = math.nan
+            if not math.isfinite(number):
+                return self.default, (f"{self.label}: “{_clip_text(part)}” is not a number; "
+                                      f"using {self.encode(self.default)}.")
+            values.append(number)
+        if not 2 <= len(values) <= self.high:
+            return self.default, (f"{self.label}: give between 2 and {int(self.high)} numbers "
+                                  f"(got {len(values)}); using {self.encode(self.default)}.")
+        limit = self.low
+        if any(abs(v) > limit for v in values):
+            clamped = tuple(min(max(v, -limit), limit) for v in values)
+            return clamped, f"{self.label}: numbers are kept within ±{_short(limit)}."
+        return tuple(values), None
+
+
+def _short(number):
+    return f"{number:g}"
+
+
+def _clip_text(text, limit=40):
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+CELL_LABELS = {"rnn_tanh": "RNN (tanh)", "rnn_relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU"}
+
+SEED = Setting("seed", "Seed", "int", 0, 0, 9999, 1,
+               help="Every random draw (weights, data) comes from this seed: "
+                    "the same seed draws the same figure.")
+
+PAGES = {
+    "hidden": (
+        Setting("numbers", "Input sequence", "numbers", (1.0, 2.0, 3.0, 4.0), low=100, high=12,
+                help="2 to 12 numbers separated by commas, each between -100 and 100."),
+        Setting("H", "Hidden size", "int", 3, 2, 8, 1),
+        Setting("act", "Activation f", "choice", "tanh", choices=("tanh", "relu"),
+                labels={"tanh": "tanh", "relu": "ReLU"}),
+        Setting("scale", "Weight scale", "float", 1.0, 0.1, 3.0, 0.1,
+                help="Multiplies W_x and W_h: small weights keep h_t small, large ones saturate tanh."),
+        Setting("t", "Time step t", "int", 3, 1, 12, 1),
+    ),
+    "unrolled": (
+        Setting("T", "Sequence length T", "int", 8, 2, 30, 1),
+        Setting("H", "Hidden size", "int", 3, 1, 8, 1),
+        Setting("act", "Activation f", "choice", "tanh", choices=("tanh", "relu"),
+                labels={"tanh": "tanh", "relu": "ReLU"}),
+        Setting("radius", "Spectral radius of W_h", "float", 1.0, 0.1, 3.0, 0.1),
+        Setting("back", "Backward pass at step t", "int", 8, 1, 30, 1,
+                help="Walk the backward pass from t = T down to t = 1."),
+        Setting("k", "Truncation window k", "int", 4, 1, 30, 1,
+                help="Truncated BPTT: the gradient flows back at most k steps."),
+    ),
+    "vanishing": (
+        Setting("T", "Sequence length T", "int", 50, 2, 500, 1),
+        Setting("cell", "Cell", "choice", "rnn_tanh", choices=tuple(CELL_LABELS), labels=CELL_LABELS),
+        Setting("radius", "Spectral radius of W_h", "float", 0.9, 0.1, 3.0, 0.05,
+                help="Every H x H block of W_h is rescaled to this spectral radius."),
+        Setting("H", "Hidden size", "int", 32, 2, 128, 1),
+        Setting("fbias", "LSTM forget-gate bias", "float", 3.0, -3.0, 5.0, 0.5,
+                help="b_f: sigmoid(b_f) is how open the forget gate starts."),
+        Setting("clip", "Clipping", "choice", "norm", choices=("none", "norm", "value"),
+                labels={"none": "none", "norm": "by norm", "value": "by value"}),
+        Setting("c", "Clipping threshold", "float", 1.0, 0.01, 100.0, 0.01),
+        Setting("lr", "Learning rate (SGD)", "float", 0.5, 0.01, 5.0, 0.01),
+    ),
+    "gates": (
+        Setting("cell", "Cell", "choice", "lstm", choices=("lstm", "gru"),
+                labels={"lstm": "LSTM", "gru": "GRU"}),
+        Setting("task", "Task", "choice", "adding", choices=("adding", "copy"),
+                labels={"adding": "adding problem", "copy": "copy a symbol"}),
+        Setting("T", "Sequence length T", "int", 20, 5, 60, 1),
+        Setting("sample", "Sample", "int", 0, 0, 7, 1),
+        Setting("t", "Time step t", "int", 1, 1, 60, 1),
+        Setting("unit", "Hidden unit", "int", 0, 0, 7, 1),
+    ),
+}

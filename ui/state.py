@@ -1,0 +1,122 @@
+"""Settings <-> widgets <-> URL.
+
+Each page calls `page_settings(page)` once: on the page's first run in a session the
+link's query parameters (parsed, clamped, with notices) seed the widgets; after that
+the widgets lead, and `publish()` mirrors their values into the URL so the address
+bar is always a link to the current view.
+"""
+
+import streamlit as st
+
+from .settings import PAGES, SEED
+
+_PUBLISHED = "_published"
+
+
+def key(page, setting):
+    return "seed" if setting is SEED else f"{page}.{setting.name}"
+
+
+def _all_settings(page):
+    return (SEED,) + PAGES[page]
+
+
+def page_settings(page):
+    """Seed this page's widget state from the link whenever the URL holds something this
+    page did not put there (a shared link, a hand edit, a page_link); show what was fixed."""
+    notices = []
+    # The address bar still showing what the app itself last wrote is not a new link
+    # (switching pages may carry the last page's parameters along).
+    if dict(st.query_params) != st.session_state.get(_PUBLISHED):
+        for setting in _all_settings(page):
+            if setting.name in st.query_params:
+                value, notice = setting.parse(st.query_params[setting.name])
+                st.session_state[key(page, setting)] = value
+                if notice:
+                    notices.append(notice)
+    for setting in _all_settings(page):
+        st.session_state.setdefault(key(page, setting), setting.default)
+    for notice in notices:
+        st.warning(notice, icon="⚠️")
+
+
+def limit(page, name, high):
+    """Keep a setting whose range depends on another (t <= T) within `high`, before its widget."""
+    state_key = f"{page}.{name}"
+    if st.session_state.get(state_key, 0) > high:
+        st.session_state[state_key] = high
+
+
+def _setting(page, name):
+    return SEED if name == "seed" else next(s for s in PAGES[page] if s.name == name)
+
+
+def widget(page, name, high=None, container=st, **kwargs):
+    """The widget for one setting; its value lives in session state under key(page, setting)."""
+    setting = _setting(page, name)
+    state_key = key(page, setting)
+    common = dict(key=state_key, help=setting.help or None, persist_state="session", **kwargs)
+    if setting.kind in ("int", "float"):
+        cast = int if setting.kind == "int" else float
+        top = cast(setting.high if high is None else high)
+        if high is not None:
+            limit(page, name, top)
+        return container.slider(setting.label, cast(setting.low), top, step=cast(setting.step),
+                                **common)
+    if setting.kind == "choice":
+        if len(setting.choices) <= 4:
+            return container.radio(setting.label, setting.choices, format_func=setting.show,
+                                   horizontal=True, **common)
+        return container.selectbox(setting.label, setting.choices, format_func=setting.show,
+                                   **common)
+    if setting.kind == "bool":
+        return container.toggle(setting.label, **common)
+    raise ValueError(f"no widget for kind {setting.kind!r}")
+
+
+def numbers_input(page, name, container=st):
+    """A text box for a list of numbers. What the learner typed stays in the box even when
+    it cannot be used; the view then keeps the last valid list and says why."""
+    setting = _setting(page, name)
+    state_key = key(page, setting)
+    text_key = state_key + ".text"
+    st.session_state.setdefault(text_key, setting.encode(st.session_state[state_key]))
+    text = container.text_input(setting.label, key=text_key, help=setting.help)
+    value, notice = setting.parse(text)
+    if notice is None:
+        st.session_state[state_key] = value
+    else:
+        container.error(f"{notice.split(';')[0]}. Showing {setting.encode(st.session_state[state_key])} "
+                        "until the box holds a valid list.")
+    return st.session_state[state_key]
+
+
+def value(page, name):
+    return st.session_state[key(page, _setting(page, name))]
+
+
+def values(page):
+    return {s.name: st.session_state[key(page, s)] for s in _all_settings(page)}
+
+
+def publish(page):
+    """Mirror the page's settings into the URL (defaults left out to keep links short)."""
+    wanted = {}
+    for setting in _all_settings(page):
+        current = st.session_state[key(page, setting)]
+        if current != setting.default:
+            wanted[setting.name] = setting.encode(current)
+    for name in ("present", "show"):  # presentation flags travel with the link
+        if name in st.query_params:
+            wanted[name] = st.query_params[name]
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+    st.session_state[_PUBLISHED] = wanted
+
+
+def reset_all():
+    """on_click of "Reset to defaults": runs before the script, so widgets take the values."""
+    for page in PAGES:
+        for setting in _all_settings(page):
+            st.session_state[key(page, setting)] = setting.default
+            st.session_state.pop(key(page, setting) + ".text", None)
