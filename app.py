@@ -12,17 +12,17 @@ from ui.settings import SEED  # noqa: E402
 
 torch.set_num_threads(1)
 
-st.set_page_config(page_title="rnnviz — recurrent networks, live", page_icon="🔁", layout="wide")
+st.set_page_config(page_title="rnnviz — recurrent networks, live", layout="wide")
 
 PAGES = [  # (page, the key of its settings in ui/settings.py)
-    (st.Page("course/home.py", title="Start here", icon="🏠", default=True), None),
-    (st.Page("course/hidden_state.py", title="1. The hidden state", icon="🧮",
+    (st.Page("course/home.py", title="Start here", default=True), None),
+    (st.Page("course/hidden_state.py", title="1. The hidden state",
              url_path="hidden-state"), "hidden"),
-    (st.Page("course/unrolled.py", title="2. Unrolled network & BPTT", icon="⛓️",
+    (st.Page("course/unrolled.py", title="2. Unrolled network & BPTT",
              url_path="unrolled"), "unrolled"),
-    (st.Page("course/vanishing.py", title="3. Vanishing & exploding gradients", icon="📉",
+    (st.Page("course/vanishing.py", title="3. Vanishing & exploding gradients",
              url_path="vanishing"), "vanishing"),
-    (st.Page("course/gates.py", title="4. LSTM & GRU gates", icon="🚪", url_path="gates"), "gates"),
+    (st.Page("course/gates.py", title="4. LSTM & GRU gates", url_path="gates"), "gates"),
 ]
 
 page = st.navigation([p for p, _ in PAGES])

@@ -34,23 +34,29 @@ if task.name == "adding":
     marked = np.flatnonzero(inputs[:, 1]) + 1
     st.caption(f"Sample {sample}: the marked steps are t = {marked[0]} and t = {marked[-1]}; "
                f"the answer is {float(trained.targets[sample][0]):.3f}.")
-    input_rows, input_label = inputs.T[[1, 0]].T, "marker / value"
+    strip, strip_rows, input_label = inputs[:, [1, 0]], ["marker", "value"], "input"
 else:
     st.caption(f"Sample {sample}: symbol {int(trained.targets[sample])} is shown at t = 1, "
                "then blanks until the answer at t = T.")
-    input_rows, input_label = inputs, "one-hot input"
+    strip = inputs
+    strip_rows = [f"symbol {k}" for k in range(inputs.shape[1] - 1)] + ["blank"]
+    input_label = "input"
 gate_names = list(trained.gates)
 panels = {"untrained": {g: untrained.gates[g][sample] for g in gate_names},
           "trained": {g: trained.gates[g][sample] for g in gate_names}}
-st.plotly_chart(figures.gate_heatmaps(panels, input_rows, input_label))
+st.plotly_chart(figures.gate_heatmaps(panels, strip, strip_rows, input_label))
 lesson.show_prompts(text)
 
 st.subheader("One step, one unit, with the numbers")
-left, right = st.columns([1, 1], gap="large")
+lesson.show_equations(text)
+left, right = st.columns([3, 2], gap="large")
 with left:
-    t = state.widget(PAGE, "t", high=seq_len)
-    unit = state.widget(PAGE, "unit", high=compute.GATE_HIDDEN - 1)
-    lesson.show_equations(text)
+    pick_t, pick_unit = st.columns(2)
+    with pick_t:
+        t = state.widget(PAGE, "t", high=seq_len)
+    with pick_unit:
+        unit = state.widget(PAGE, "unit", high=compute.GATE_HIDDEN) - 1
+    st.markdown(f"The trained {cell.upper()}, sample {sample}, unit {unit + 1} at step $t = {t}$:")
     st.latex(formulas.gate_step(trained, sample, t, unit))
 right.plotly_chart(figures.unit_gates(panels["trained"], unit, chosen_t=t))
 
@@ -60,6 +66,6 @@ st.plotly_chart(figures.grad_norms({f"trained {cell.upper()}": trained.grad_hidd
                                     "untrained vanilla RNN (tanh)": runs["vanilla"].grad_hidden_norm[sample]},
                                    title="‖dL/dh_t‖ on the same sequence"))
 st.page_link("course/vanishing.py", label="Explore this on the vanishing-gradient page",
-             query_params={"cell": cell, "T": str(seq_len)}, icon="📉")
+             query_params={"cell": cell, "T": str(seq_len)})
 
 lesson.show_quiz(text, PAGE)

@@ -24,9 +24,10 @@ terms = analysis.rnn_step_terms(trace, 0, t)
 
 with view:
     lesson.show_equations(text)
-    st.markdown(f"**Step $t = {t}$**, reading $x_{{{t}}} = {numbers[t - 1]:g}$:")
-    st.latex(formulas.rnn_step(terms, activation, t, full_matrices=hidden_size <= 4))
+    st.markdown(f"**Step $t = {t}$**, reading $x_{{{t}}} = {numbers[t - 1]:g}$. "
+                "Each column is one vector of the sum; each row is one hidden unit.")
     st.plotly_chart(figures.step_vectors(terms, activation), config={"displayModeBar": False})
+st.latex(formulas.rnn_step(terms, activation, t, full_matrices=hidden_size <= 4))
 
 left, right = st.columns(2, gap="large")
 left.altair_chart(figures.hidden_trajectories(trace.hidden[0]), width="stretch")

@@ -5,5 +5,5 @@ from ui import lesson
 text = lesson.load("home")
 st.title(text.title)
 lesson.show_markdown(text, "Introduction")
-st.page_link("course/hidden_state.py", label="Start with 1. The hidden state", icon="👉")
+st.page_link("course/hidden_state.py", label="Start with 1. The hidden state")
 lesson.show_markdown(text, "How to use it")

@@ -48,7 +48,7 @@ with view:
 
 lesson.show_prompts(text)
 
-st.subheader("Inside W_h: eigenvalues and step Jacobians")
+st.subheader("Inside $W_h$: eigenvalues and step Jacobians")
 lesson.show_markdown(text, "Eigenvalues")
 left, right = st.columns(2, gap="large")
 gate_names = {"lstm": "ifgo", "gru": "rzn"}.get(cell)

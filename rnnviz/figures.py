@@ -129,14 +129,19 @@ def unrolled_graph(inputs, hidden, grad_norm, backward_t, loss_steps, marked=())
              + (f"<br>||dL/dh_{k + 1}|| = {grad_norm[k]:.3g}" if reached[k] else "<br>not reached yet")
              for k in range(T)]
     fig.add_trace(go.Scatter(
-        x=t, y=np.ones(T), mode="markers+text", name="h_t",
-        marker=dict(size=40, color=np.where(reached, log_grad, np.nan), colorscale=SEQUENTIAL,
+        x=t[~reached], y=np.ones((~reached).sum()), mode="markers+text", name="h_t (not reached)",
+        marker=dict(size=40, color="#DDDDDD", line=dict(color="#333333", width=1)),
+        text=[f"h{k}" for k in t[~reached]], textfont=dict(size=11),
+        hovertext=[hover[k - 1] for k in t[~reached]], hoverinfo="text"))
+    fig.add_trace(go.Scatter(
+        x=t[reached], y=np.ones(reached.sum()), mode="markers+text", name="h_t",
+        marker=dict(size=40, color=log_grad[reached], colorscale=SEQUENTIAL,
                     cmin=low, cmax=max(high, low + 1e-9), showscale=True,
-                    colorbar=dict(title="log₁₀ ‖dL/dh_t‖", len=0.8),
-                    line=dict(color=np.where(t == backward_t, "#D55E00", "#333333"),
-                              width=np.where(t == backward_t, 5, 1))),
-        text=[f"h{k + 1}" for k in range(T)], textfont=dict(size=11, color="white"),
-        hovertext=hover, hoverinfo="text"))
+                    colorbar=dict(title="log₁₀ ‖∂L/∂h<sub>t</sub>‖", len=0.8),
+                    line=dict(color=np.where(t[reached] == backward_t, "#D55E00", "#333333"),
+                              width=np.where(t[reached] == backward_t, 5, 1))),
+        text=[f"h{k}" for k in t[reached]], textfont=dict(size=11, color="white"),
+        hovertext=[hover[k - 1] for k in t[reached]], hoverinfo="text"))
     loss_x = [s for s in t if s in loss_steps]
     fig.add_trace(go.Scatter(x=loss_x, y=[2] * len(loss_x), mode="markers+text", name="y_t",
                              marker=dict(size=30, color="#CCE5F6", line=dict(color="#333333", width=1)),
@@ -156,13 +161,13 @@ def weight_hh_contributions(step_norms, kept):
                            customdata=np.where(kept, "kept", "dropped by truncation"),
                            hovertemplate="t = %{x}: %{y:.3g} (%{customdata})<extra></extra>"))
     fig.update_xaxes(title="time step t", dtick=1 if T <= 30 else None)
-    fig.update_yaxes(title="‖ step t's term of dL/dW_h ‖")
-    return _layout(fig, "dL/dW_h is a sum over time steps", height=320)
+    fig.update_yaxes(title="‖step t's term of ∂L/∂W<sub>h</sub>‖")
+    return _layout(fig, "∂L/∂W<sub>h</sub> is a sum over time steps", height=320)
 
 
 # --- Vanishing and exploding gradients ---------------------------------------------------
 
-def grad_norms(curves, bound=None, title="‖dL/dh_t‖ at every time step"):
+def grad_norms(curves, bound=None, title="‖∂L/∂h<sub>t</sub>‖ at every time step"):
     """||dL/dh_t|| against t on a log axis, one line per curve; `bound` dashed beside it."""
     fig = go.Figure()
     for k, (label, values) in enumerate(curves.items()):
@@ -170,10 +175,10 @@ def grad_norms(curves, bound=None, title="‖dL/dh_t‖ at every time step"):
                                  mode="lines+markers", marker=dict(size=5),
                                  line=dict(color=PALETTE[k % len(PALETTE)], width=3)))
     if bound is not None:
-        fig.add_trace(go.Scatter(x=steps(len(bound)), y=_positive(bound), name="bound σ_max^(T−t) ‖dL/dh_T‖",
+        fig.add_trace(go.Scatter(x=steps(len(bound)), y=_positive(bound), name="bound σ<sub>max</sub><sup>T−t</sup> ‖∂L/∂h<sub>T</sub>‖",
                                  mode="lines", line=dict(color="black", width=2, dash="dash")))
     fig.update_xaxes(title="time step t")
-    fig.update_yaxes(title="‖dL/dh_t‖ (log scale)", type="log", exponentformat="power")
+    fig.update_yaxes(title="‖∂L/∂h<sub>t</sub>‖ (log scale)", type="log", exponentformat="power")
     return _layout(fig, title, height=400, legend=dict(orientation="h", y=-0.2))
 
 
@@ -195,7 +200,7 @@ def eigenvalue_plane(eigenvalues, gamma=1.0):
     extent = max(1.2, float(np.max([np.abs(v).max() for v in eigenvalues.values()])) * 1.1)
     fig.update_xaxes(title="real", range=[-extent, extent], zeroline=True)
     fig.update_yaxes(title="imaginary", range=[-extent, extent], scaleanchor="x", zeroline=True)
-    return _layout(fig, "Eigenvalues of W_h", height=420, legend=dict(orientation="h", y=-0.2))
+    return _layout(fig, "Eigenvalues of W<sub>h</sub>", height=420, legend=dict(orientation="h", y=-0.2))
 
 
 def per_step(values, title, y_title, log=False, reference=None):
@@ -216,11 +221,11 @@ def grad_heatmap(iterations, norms):
     norms = np.asarray(norms, dtype=np.float64)
     fig = go.Figure(go.Heatmap(
         z=np.log10(_positive(norms)), x=steps(norms.shape[1]), y=iterations,
-        colorscale=SEQUENTIAL, colorbar=dict(title="log₁₀ ‖dL/dh_t‖"),
+        colorscale=SEQUENTIAL, colorbar=dict(title="log₁₀ ‖∂L/∂h<sub>t</sub>‖"),
         hovertemplate="t = %{x}, iteration %{y}: 10^%{z:.2f}<extra></extra>"))
     fig.update_xaxes(title="time step t")
     fig.update_yaxes(title="training iteration")
-    return _layout(fig, "‖dL/dh_t‖ while training", height=380)
+    return _layout(fig, "‖∂L/∂h<sub>t</sub>‖ while training", height=380)
 
 
 def clipping(grad_norm, clipped_grad_norm, threshold=None, kind="none"):
@@ -242,25 +247,27 @@ def clipping(grad_norm, clipped_grad_norm, threshold=None, kind="none"):
 
 # --- Gates -------------------------------------------------------------------------------
 
-GATE_TITLES = {"i": "input gate i_t", "f": "forget gate f_t", "g": "candidate g_t",
-               "o": "output gate o_t", "c": "cell state c_t", "r": "reset gate r_t",
-               "z": "update gate z_t", "n": "candidate n_t"}
+GATE_TITLES = {"i": "input gate i<sub>t</sub>", "f": "forget gate f<sub>t</sub>",
+               "g": "candidate g<sub>t</sub>", "o": "output gate o<sub>t</sub>",
+               "c": "cell state c<sub>t</sub>", "r": "reset gate r<sub>t</sub>",
+               "z": "update gate z<sub>t</sub>", "n": "candidate n<sub>t</sub>"}
 
 
-def gate_heatmaps(panels, inputs, input_label="input"):
+def gate_heatmaps(panels, inputs, input_rows, input_label="input"):
     """Gate activations, time x hidden unit, for each panel (e.g. untrained | trained),
-    under one row showing the input sequence so the two line up in time."""
+    under a strip showing the input sequence (T, rows) so the two line up in time."""
     labels = list(panels)
     gates = list(next(iter(panels.values())))
     T = inputs.shape[0]
     titles = [f"{input_label} ({label})" for label in labels]
     titles += [f"{GATE_TITLES.get(g, g)} — {label}" for g in gates for label in labels]
     fig = make_subplots(rows=len(gates) + 1, cols=len(labels), subplot_titles=titles,
-                        vertical_spacing=0.035, horizontal_spacing=0.06,
-                        row_heights=[0.6] + [1.0] * len(gates))
+                        shared_xaxes=True, vertical_spacing=0.05, horizontal_spacing=0.06,
+                        row_heights=[0.5] + [1.0] * len(gates))
     for col in range(1, len(labels) + 1):
-        fig.add_trace(go.Heatmap(z=inputs.T, x=steps(T), colorscale="Greys", showscale=False,
-                                 hovertemplate="t = %{x}: %{z:.2f}<extra>input</extra>"),
+        fig.add_trace(go.Heatmap(z=inputs.T, x=steps(T), y=input_rows, colorscale="Greys",
+                                 showscale=False, xgap=1, ygap=1,
+                                 hovertemplate="t = %{x}, %{y}: %{z:.2f}<extra></extra>"),
                       row=1, col=col)
     for row, gate in enumerate(gates, start=2):
         symmetric = gate in ("g", "c", "n")
@@ -276,7 +283,8 @@ def gate_heatmaps(panels, inputs, input_label="input"):
                 hovertemplate="t = %{x}, unit %{y}: %{z:.3f}<extra>" + gate + "</extra>"),
                 row=row, col=col)
     fig.update_yaxes(autorange="reversed")
-    fig.update_yaxes(title="unit", row=2, col=1)
+    for row in range(2, len(gates) + 2):
+        fig.update_yaxes(title="unit", row=row, col=1)
     fig.update_xaxes(title="time step t", row=len(gates) + 1)
     fig.update_annotations(font_size=13)
     return _layout(fig, height=170 * (len(gates) + 1))

@@ -79,7 +79,7 @@ def show_prompts(lesson, container=st):
     body = lesson.section("Predict, then try")
     for prompt in re.split(r"^- ", body, flags=re.M):
         if prompt.strip():
-            container.info(prompt.strip(), icon="🔎")
+            container.info(prompt.strip())
 
 
 def show_quiz(lesson, page):

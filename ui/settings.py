@@ -153,6 +153,6 @@ PAGES = {
         Setting("T", "Sequence length T", "int", 20, 5, 60, 1),
         Setting("sample", "Sample", "int", 0, 0, 7, 1),
         Setting("t", "Time step t", "int", 1, 1, 60, 1),
-        Setting("unit", "Hidden unit", "int", 0, 0, 7, 1),
+        Setting("unit", "Hidden unit", "int", 1, 1, 8, 1),
     ),
 }

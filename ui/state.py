@@ -37,7 +37,7 @@ def page_settings(page):
     for setting in _all_settings(page):
         st.session_state.setdefault(key(page, setting), setting.default)
     for notice in notices:
-        st.warning(notice, icon="⚠️")
+        st.warning(notice)
 
 
 def limit(page, name, high):
