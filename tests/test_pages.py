@@ -25,8 +25,10 @@ def test_page_renders_at_defaults_with_a_clean_url(name, charts):
 # --- 1. hidden state ----------------------------------------------------------------------
 
 def step_columns(at):
-    figure = plotly_figures(at)[0]
-    return {trace["x"][0]: np.asarray(trace["z"], dtype=float)[:, 0] for trace in figure["data"]}
+    """{term: column of values} from the step-arithmetic heatmap."""
+    heatmap = plotly_figures(at)[0]["data"][0]
+    z = np.asarray(heatmap["z"], dtype=float)
+    return {name: z[:, k] for k, name in enumerate(heatmap["customdata"][0])}
 
 
 def test_hidden_state_columns_add_up_and_f_is_applied():

@@ -1,0 +1,116 @@
+"""The real app in headless Chromium: every page loads and draws, a slider moved with the
+keyboard redraws its chart, nothing is fetched from any other host, no exception is
+shown, and a copied link opens the same view in a fresh browser."""
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.e2e.server import CHROMIUM, PAGES, chromium, streamlit_server, wait_for_app
+
+SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs it with apt")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+def open_page(browser, url, path, size=(1400, 900)):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    hosts = set()
+    page.on("request", lambda request: hosts.add(urlparse(request.url).netloc))
+    page.goto(f"{url}/{path}")
+    wait_for_app(page)
+    return context, page, hosts
+
+
+def chart_data(page, index=0):
+    return page.evaluate(
+        "i => JSON.stringify(document.querySelectorAll('.js-plotly-plot')[i].data)", index)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_loads_draws_and_stays_on_this_server(app_url, browser, name):
+    context, page, hosts = open_page(browser, app_url, PAGES[name])
+    try:
+        assert page.locator('[data-testid="stException"]').count() == 0
+        if name != "home":
+            assert page.locator(".js-plotly-plot").count() >= 2
+        if name == "hidden":
+            assert page.locator('[data-testid="stVegaLiteChart"]').count() == 1
+        assert hosts == {urlparse(app_url).netloc}, hosts
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"browser-{name}.png"))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name,slider,chart", [("hidden", 0, 0), ("unrolled", 0, 0),
+                                               ("vanishing", 0, 0), ("gates", 0, 0)])
+def test_keyboard_on_a_slider_redraws_the_chart(app_url, browser, name, slider, chart):
+    context, page, _ = open_page(browser, app_url, PAGES[name])
+    try:
+        before = chart_data(page, chart)
+        thumb = page.locator('[data-testid="stSlider"] input[type="range"]').nth(slider)
+        thumb.focus()
+        thumb.press("ArrowRight")
+        page.wait_for_function(
+            "([i, old]) => JSON.stringify(document.querySelectorAll('.js-plotly-plot')[i].data) !== old",
+            arg=[chart, before], timeout=60_000)
+        wait_for_app(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert "?" in page.url  # the new setting is in the link
+    finally:
+        context.close()
+
+
+def test_a_shared_link_opens_the_same_view_in_a_fresh_browser(app_url, browser):
+    context, page, _ = open_page(browser, app_url, PAGES["vanishing"])
+    try:
+        thumb = page.locator('[data-testid="stSlider"] input[type="range"]').first
+        thumb.focus()
+        for _ in range(5):
+            thumb.press("ArrowRight")
+        page.wait_for_function("() => location.search.includes('T=55')", timeout=60_000)
+        wait_for_app(page)
+        link, value, data = page.url, thumb.input_value(), chart_data(page)
+    finally:
+        context.close()
+    fresh = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = fresh.new_page()
+        page.goto(link)
+        wait_for_app(page)
+        thumb = page.locator('[data-testid="stSlider"] input[type="range"]').first
+        assert thumb.input_value() == value == "55"
+        assert chart_data(page) == data
+    finally:
+        fresh.close()
+
+
+def test_a_bad_link_shows_a_notice_not_a_traceback(app_url, browser):
+    context, page, _ = open_page(browser, app_url, PAGES["vanishing"] + "?T=abc&cell=transformer&H=1e99")
+    try:
+        notices = page.locator('[data-testid="stAlertContentWarning"]').all_inner_texts()
+        assert any("not a number" in n for n in notices)
+        assert any("not one of" in n for n in notices)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator(".js-plotly-plot").count() >= 2
+    finally:
+        context.close()
