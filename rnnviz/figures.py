@@ -13,8 +13,12 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 FONT = dict(size=15)
-DIVERGING = "RdBu_r"  # blue negative, red positive, white zero
+# Colour scales spelled out: names like "RdBu_r" are resolved by plotly.py's validation,
+# which these figures skip, and plotly.js alone does not know them.
+DIVERGING = [[0.0, "#2166AC"], [0.25, "#92C5DE"], [0.5, "#F7F7F7"], [0.75, "#F4A582"],
+             [1.0, "#B2182B"]]  # blue negative, white zero, red positive
 SEQUENTIAL = "Viridis"
+GREYS = [[0.0, "#FFFFFF"], [1.0, "#222222"]]
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 _TEMPLATE = pio.templates["plotly_white"].to_plotly_json()
 
@@ -306,7 +310,7 @@ def gate_heatmaps(panels, inputs, input_rows, input_label="input"):
                               xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=13)))
             refs = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
             if gate is None:
-                data.append(dict(type="heatmap", z=inputs.T, x=steps(T), y=input_rows, colorscale="Greys",
+                data.append(dict(type="heatmap", z=inputs.T, x=steps(T), y=input_rows, colorscale=GREYS,
                                  showscale=False, xgap=1, ygap=1,
                                  hovertemplate="t = %{x}, %{y}: %{z:.2f}<extra></extra>", **refs))
                 continue
