@@ -71,7 +71,10 @@ def test_keyboard_on_a_slider_redraws_the_chart(app_url, browser, name, slider, 
         thumb.focus()
         thumb.press("ArrowRight")
         page.wait_for_function(
-            "([i, old]) => JSON.stringify(document.querySelectorAll('.js-plotly-plot')[i].data) !== old",
+            """([i, old]) => {
+                const plot = document.querySelectorAll('.js-plotly-plot')[i];
+                return plot !== undefined && JSON.stringify(plot.data) !== old;
+            }""",
             arg=[chart, before], timeout=60_000)
         wait_for_app(page)
         assert page.locator('[data-testid="stException"]').count() == 0
