@@ -42,7 +42,8 @@ def tanh_bound(grad_last_norm, sigma_max, seq_len):
 
 
 def step_jacobians(cell, nonlinearity, params, caches, sample=0):
-    """d state_t / d state_{t-1} at every step of one sample: (T, S, S).
+    """d state_t / d state_{t-1} at every step of one sample: (T, S, S), from the stacked
+    caches {name: (B, T, ...)} of a run.
 
     The state is h (S = H), or (h, c) for the LSTM (S = 2H). Row k of the Jacobian
     is e_k^T J, which is exactly what the cell's backward step computes from the
@@ -53,7 +54,7 @@ def step_jacobians(cell, nonlinearity, params, caches, sample=0):
     S = H * spec.state_size
     basis = np.eye(S, dtype=params["weight_hh"].dtype)
     # (T, 1, X) caches broadcast against the (S, H) basis rows
-    cache = {name: np.stack([c[name][sample] for c in caches])[:, None, :] for name in caches[0]}
+    cache = {name: values[sample][:, None, :] for name, values in caches.items()}
     unit_grads = tuple(basis[:, k * H:(k + 1) * H] for k in range(spec.state_size))
     grad_prev, _ = spec.step_backward(unit_grads, cache, params, nonlinearity)
     return np.concatenate(np.broadcast_arrays(*grad_prev), axis=-1)

@@ -6,6 +6,8 @@ draws (h_t, the gates, dL/dh_t, each step's share of dL/dW_h) falls out of it.
 One direction at a time; trace.py runs the reverse direction on a flipped sequence.
 """
 
+from functools import cached_property
+
 import numpy as np
 
 from .cells import CELLS
@@ -88,6 +90,21 @@ def param_grads(x, hidden, grad_ih, grad_hh):
     }
 
 
-def stack_caches(caches, names):
-    """{name: (B, T, H)} from the per-step caches."""
-    return {name: np.stack([cache[name] for cache in caches], axis=1) for name in names}
+class LoopRun:
+    """One direction, step by step through the cell's own step functions: forward now,
+    backward when dL/dh_t through the outputs is known."""
+
+    def __init__(self, cell, params, x, nonlinearity="tanh", cuts=()):
+        self._args = (cell, params, nonlinearity)
+        self._cuts = cuts
+        self.hidden, self._caches = forward(cell, params, x, nonlinearity)
+
+    def backward(self, grad_h_direct):
+        cell, params, nonlinearity = self._args
+        return backward(cell, params, self._caches, grad_h_direct, nonlinearity, self._cuts)
+
+    @cached_property
+    def caches(self):
+        """{name: (B, T, ...)}: every step's intermediates, stacked along time."""
+        return {name: np.stack([cache[name] for cache in self._caches], axis=1)
+                for name in self._caches[0]}

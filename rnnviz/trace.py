@@ -8,6 +8,7 @@ import torch
 
 from . import bptt
 from .cells import CELLS
+from .fused import LSTMRun
 
 LOSSES = ("mse", "ce")
 TARGETS = ("last", "all")
@@ -109,7 +110,7 @@ class _Direction:
     suffix: str
     params: dict
     hidden: np.ndarray
-    caches: list
+    caches: dict      # {name: (B, T, ...)} the step functions' intermediates
     grad_hh: np.ndarray
 
 
@@ -160,18 +161,23 @@ def record(model, x, y, loss="mse", target="last", tbptt=None):
 
 def _record(model, params, x, y, loss, target, tbptt):
     spec = CELLS[model.cell]
+    windows = bptt.windows(x.shape[1], tbptt, target)
+    cuts = {start for start, _ in windows if start > 0}
     runs = []
     for suffix in model.directions:
         direction_params = {name: params[name + suffix]
                             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
         x_dir = x[:, ::-1] if suffix else x  # the reverse direction reads time backwards
-        hidden, caches = bptt.forward(model.cell, direction_params, x_dir, model.nonlinearity)
-        runs.append((suffix, direction_params, x_dir, hidden, caches))
+        if model.cell == "lstm" and not cuts:
+            run = LSTMRun(direction_params, x_dir)
+        else:
+            run = bptt.LoopRun(model.cell, direction_params, x_dir, model.nonlinearity, cuts)
+        runs.append((suffix, direction_params, x_dir, run))
 
     def in_time_order(array, suffix):
         return array[:, ::-1] if suffix else array
 
-    hidden = _join([in_time_order(h, s) for s, _, _, h, _ in runs])
+    hidden = _join([in_time_order(run.hidden, s) for s, _, _, run in runs])
     features = hidden[:, -1] if target == "last" else hidden
     outputs, loss_value, grad_outputs = _head_loss(
         features, params["head.weight"], params["head.bias"], y, loss)
@@ -181,8 +187,6 @@ def _record(model, params, x, y, loss, target, tbptt):
         grad_h_direct[:, -1] = grad_features
     else:
         grad_h_direct[:] = grad_features
-    windows = bptt.windows(x.shape[1], tbptt, target)
-    cuts = {start for start, _ in windows if start > 0}
     for start, stop in zip([0] + [w[1] for w in windows], [w[0] for w in windows]):
         grad_h_direct[:, start:stop] = 0.0  # steps between windows get no backward pass
 
@@ -193,17 +197,15 @@ def _record(model, params, x, y, loss, target, tbptt):
         "head.bias": grad_outputs.reshape(-1, grad_outputs.shape[-1]).sum(axis=0),
     }
     grad_hidden, gates, directions = [], {n: [] for n in spec.gate_names}, []
-    for k, (suffix, direction_params, x_dir, h_dir, caches) in enumerate(runs):
+    for k, (suffix, direction_params, x_dir, run) in enumerate(runs):
         direct = in_time_order(grad_h_direct[..., k * H:(k + 1) * H], suffix)
-        g_hidden, grad_ih, grad_hh = bptt.backward(model.cell, direction_params, caches, direct,
-                                                   model.nonlinearity, cuts)
-        for name, value in bptt.param_grads(x_dir, h_dir, grad_ih, grad_hh).items():
+        g_hidden, grad_ih, grad_hh = run.backward(direct)
+        for name, value in bptt.param_grads(x_dir, run.hidden, grad_ih, grad_hh).items():
             grads[name + suffix] = value
         grad_hidden.append(in_time_order(g_hidden, suffix))
-        stacked = bptt.stack_caches(caches, spec.gate_names)
         for name in spec.gate_names:
-            gates[name].append(in_time_order(stacked[name], suffix))
-        directions.append(_Direction(suffix, direction_params, h_dir, caches, grad_hh))
+            gates[name].append(in_time_order(run.caches[name], suffix))
+        directions.append(_Direction(suffix, direction_params, run.hidden, run.caches, grad_hh))
 
     return Trace(
         cell=model.cell, nonlinearity=model.nonlinearity, bidirectional=model.bidirectional,
