@@ -23,6 +23,9 @@ PAGES = [  # (page, the key of its settings in ui/settings.py)
     (st.Page("course/vanishing.py", title="3. Vanishing & exploding gradients",
              url_path="vanishing"), "vanishing"),
     (st.Page("course/gates.py", title="4. LSTM & GRU gates", url_path="gates"), "gates"),
+    (st.Page("course/lab.py", title="5. Training lab", url_path="lab"), "lab"),
+    (st.Page("course/cliff.py", title="6. Exploding gradients & clipping", url_path="cliff"),
+     "cliff"),
 ]
 
 page = st.navigation([p for p, _ in PAGES])

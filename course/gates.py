@@ -5,19 +5,9 @@ from rnnviz import figures, formulas
 from ui import compute, lesson, state
 
 PAGE = "gates"
-text = lesson.load("gates")
-st.title(text.title)
-lesson.show_markdown(text, "Introduction")
+text = lesson.page_header("gates")
 
-controls = st.columns(4, gap="medium")
-with controls[0]:
-    cell = state.widget(PAGE, "cell")
-with controls[1]:
-    task_name = state.widget(PAGE, "task")
-with controls[2]:
-    seq_len = state.widget(PAGE, "T")
-with controls[3]:
-    sample = state.widget(PAGE, "sample")
+(cell, task_name, seq_len, sample), _ = state.widget_row(PAGE, "cell", "task", "T", "sample")
 
 with st.spinner(f"Training a {cell.upper()} on this task ({compute.GATE_STEPS} steps, then cached)…"):
     runs = compute.gate_traces(cell, task_name, seq_len, state.value(PAGE, "seed"))

@@ -7,16 +7,12 @@ from rnnviz import analysis, figures, formulas
 from ui import compute, lesson, state
 
 PAGE = "hidden"
-text = lesson.load("hidden_state")
-st.title(text.title)
-lesson.show_markdown(text, "Introduction")
+text = lesson.page_header("hidden_state")
 
 controls, view = st.columns([1, 3], gap="large")
 with controls:
     numbers = state.numbers_input(PAGE, "numbers")
-    hidden_size = state.widget(PAGE, "H")
-    activation = state.widget(PAGE, "act")
-    scale = state.widget(PAGE, "scale")
+    hidden_size, activation, scale = state.widgets(PAGE, "H", "act", "scale")
     t = state.widget(PAGE, "t", high=len(numbers))
 
 trace = compute.hidden_state_trace(numbers, hidden_size, activation, scale, state.value(PAGE, "seed"))

@@ -2,8 +2,6 @@ import streamlit as st
 
 from ui import lesson
 
-text = lesson.load("home")
-st.title(text.title)
-lesson.show_markdown(text, "Introduction")
+text = lesson.page_header("home")
 st.page_link("course/hidden_state.py", label="Start with 1. The hidden state")
 lesson.show_markdown(text, "How to use it")

@@ -5,16 +5,11 @@ from rnnviz import figures, formulas
 from ui import compute, lesson, state
 
 PAGE = "unrolled"
-text = lesson.load("unrolled")
-st.title(text.title)
-lesson.show_markdown(text, "Introduction")
+text = lesson.page_header("unrolled")
 
 controls, view = st.columns([1, 3], gap="large")
 with controls:
-    seq_len = state.widget(PAGE, "T")
-    hidden_size = state.widget(PAGE, "H")
-    activation = state.widget(PAGE, "act")
-    radius = state.widget(PAGE, "radius")
+    seq_len, hidden_size, activation, radius = state.widgets(PAGE, "T", "H", "act", "radius")
     back = state.widget(PAGE, "back", high=seq_len)
     window = state.widget(PAGE, "k", high=seq_len)
 

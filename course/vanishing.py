@@ -6,17 +6,12 @@ from ui import compute, lesson, state
 from ui.settings import CELL_LABELS
 
 PAGE = "vanishing"
-text = lesson.load("vanishing")
-st.title(text.title)
-lesson.show_markdown(text, "Introduction")
+text = lesson.page_header("vanishing")
 lesson.show_equations(text)
 
 controls, view = st.columns([1, 3], gap="large")
 with controls:
-    cell = state.widget(PAGE, "cell")
-    seq_len = state.widget(PAGE, "T")
-    radius = state.widget(PAGE, "radius")
-    hidden_size = state.widget(PAGE, "H")
+    cell, seq_len, radius, hidden_size = state.widgets(PAGE, "cell", "T", "radius", "H")
     forget_bias = state.widget(PAGE, "fbias", disabled=cell != "lstm")
 seed = state.value(PAGE, "seed")
 model, trace = compute.vanishing_trace(cell, seq_len, hidden_size, radius, forget_bias, seed)

@@ -84,3 +84,21 @@ def rnn_step_terms(trace, sample, t):
         "W_x x_t": p["weight_ih"] @ x_t, "W_h h_{t-1}": p["weight_hh"] @ h_prev,
         "a_t": cache["a"][0], "h_t": h_t[0],
     }
+
+
+def clipping_effect(gradient, threshold):
+    """What clipping by norm and by value do to one gradient vector: the norms after each
+    and the angle (degrees) each turns it by. Norm clipping never turns it."""
+    g = np.asarray(gradient, dtype=np.float64).reshape(-1)
+    norm = float(np.linalg.norm(g))
+    by_norm = g * min(1.0, threshold / norm) if norm > 0 else g
+    by_value = np.clip(g, -threshold, threshold)
+
+    def angle(v):
+        length = np.linalg.norm(v) * norm
+        cosine = float(np.dot(v, g) / length) if length > 0 else 1.0
+        return float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
+
+    return {"norm": norm,
+            "norm_clipped_norm": float(np.linalg.norm(by_norm)), "norm_angle": angle(by_norm),
+            "value_clipped_norm": float(np.linalg.norm(by_value)), "value_angle": angle(by_value)}

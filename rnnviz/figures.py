@@ -335,3 +335,128 @@ def unit_gates(gates, unit, chosen_t=None):
                    legend=dict(orientation="h", y=-0.25),
                    shapes=[] if chosen_t is None else [_vline(chosen_t)],
                    xaxis=_axis("time step t"), yaxis=_axis("activation"))
+
+
+# --- Training lab ------------------------------------------------------------------------
+
+def loss_curves(curves, title="Training loss", log=True, threshold=None):
+    """One loss (or metric) curve per cell, against the training step."""
+    data = [dict(type="scatter", x=np.arange(1, len(values) + 1), y=_positive(values) if log else values,
+                 name=label, mode="lines", line=dict(color=PALETTE[k % len(PALETTE)], width=3))
+            for k, (label, values) in enumerate(curves.items())]
+    shapes, notes = [], []
+    if threshold is not None:
+        line, note = _hline(threshold, f"solved: {threshold:g}")
+        if log:
+            note["y"] = np.log10(threshold)
+        shapes, notes = [line], [note]
+    return _figure(data, title, height=380, legend=dict(orientation="h", y=-0.25),
+                   shapes=shapes, annotations=notes, xaxis=_axis("training step"),
+                   yaxis=_axis("loss (log)" if log else "value", type="log" if log else "linear",
+                               exponentformat="power"))
+
+
+def forecast(inputs, targets, predictions):
+    """A sequence model's next-value forecasts drawn over the true (clean) wave."""
+    t = steps(len(inputs))
+    data = [dict(type="scatter", x=t, y=inputs, name="noisy input x_t", mode="markers",
+                 marker=dict(color="#999999", size=6)),
+            dict(type="scatter", x=t + 1, y=targets, name="true next value", mode="lines",
+                 line=dict(color=PALETTE[2], width=4))]
+    data += [dict(type="scatter", x=t + 1, y=values, name=f"{label} forecast", mode="lines",
+                  line=dict(color=PALETTE[k % len(PALETTE)], width=2.5, dash="dot"))
+             for k, (label, values) in enumerate(predictions.items())]
+    return _figure(data, "Forecasts of the next value", height=360,
+                   legend=dict(orientation="h", y=-0.3), xaxis=_axis("time step"),
+                   yaxis=_axis("value"))
+
+
+def predicted_against_true(true, predictions, label="target"):
+    """Each sequence's prediction against its true answer; perfect answers sit on the diagonal."""
+    true = np.asarray(true, dtype=np.float64)
+    low, high = float(true.min()), float(true.max())
+    data = [dict(type="scatter", x=[low, high], y=[low, high], mode="lines", name="perfect",
+                 line=dict(color="black", dash="dash", width=1.5))]
+    data += [dict(type="scatter", x=true, y=values, name=name, mode="markers",
+                  marker=dict(color=PALETTE[k % len(PALETTE)], size=8, opacity=0.8))
+             for k, (name, values) in enumerate(predictions.items())]
+    return _figure(data, "Predictions against the true answers", height=380,
+                   legend=dict(orientation="h", y=-0.3), xaxis=_axis(f"true {label}"),
+                   yaxis=_axis("prediction"))
+
+
+def text_activation(text, values, unit, per_line=64):
+    """Characters coloured by one hidden unit's activation as the network reads them
+    (after Karpathy, Johnson & Fei-Fei 2015)."""
+    rows = int(np.ceil(len(text) / per_line))
+    grid = np.full((rows, per_line), np.nan)
+    chars = np.full((rows, per_line), "", dtype=object)
+    for k, char in enumerate(text):
+        grid[k // per_line, k % per_line] = values[k]
+        chars[k // per_line, k % per_line] = "␣" if char == " " else ("↵" if char == "\n" else char)
+    bound = max(float(np.nanmax(np.abs(grid))), 1e-9)
+    heatmap = dict(type="heatmap", z=grid, text=chars, texttemplate="%{text}",
+                   textfont=dict(size=14, family="monospace"), colorscale=DIVERGING,
+                   zmin=-bound, zmax=bound, xgap=1, ygap=2,
+                   hovertemplate="“%{text}”: %{z:.3f}<extra></extra>",
+                   colorbar=dict(title=dict(text=f"h of unit {unit + 1}")))
+    return _figure([heatmap], f"The text as unit {unit + 1} sees it", height=80 + 28 * rows,
+                   xaxis=dict(visible=False), yaxis=dict(visible=False, autorange="reversed"))
+
+
+# --- Exploding gradients: Pascanu's cliff -------------------------------------------------
+
+def loss_surface(w, b, loss, paths=None):
+    """log10 of the loss over (w, b) as a contour map, with gradient-descent paths on it."""
+    contour = dict(type="contour", x=w, y=b, z=np.log10(np.maximum(loss, 1e-12)),
+                   colorscale=SEQUENTIAL, contours=dict(coloring="heatmap"),
+                   colorbar=dict(title=dict(text="log₁₀ loss")),
+                   hovertemplate="w = %{x:.2f}, b = %{y:.2f}: 10^%{z:.2f}<extra></extra>")
+    data = [contour]
+    for k, (label, (path_w, path_b)) in enumerate((paths or {}).items()):
+        data.append(dict(type="scatter", x=path_w, y=path_b, mode="lines+markers", name=label,
+                         line=dict(color=["#FFFFFF", PALETTE[1]][k % 2], width=3),
+                         marker=dict(size=7, color=["#FFFFFF", PALETTE[1]][k % 2],
+                                     line=dict(color="black", width=1))))
+    return _figure(data, "The loss over (w, b): a cliff", height=520,
+                   legend=dict(orientation="h", y=-0.15),
+                   xaxis=_axis("w", range=[float(np.min(w)), float(np.max(w))]),
+                   yaxis=_axis("b", range=[float(np.min(b)), float(np.max(b))]))
+
+
+def loss_surface_3d(w, b, loss):
+    """The same loss as a 3-D surface (log10), to see the wall of the cliff."""
+    surface = dict(type="surface", x=w, y=b, z=np.log10(np.maximum(loss, 1e-12)),
+                   colorscale=SEQUENTIAL, showscale=False)
+    return _figure([surface], "The cliff in 3-D (log₁₀ loss)", height=520,
+                   scene=dict(xaxis=dict(title=dict(text="w")), yaxis=dict(title=dict(text="b")),
+                              zaxis=dict(title=dict(text="log₁₀ loss")),
+                              camera=dict(eye=dict(x=1.6, y=-1.6, z=0.9))))
+
+
+def lag_sweep(points, task_name, metric, threshold):
+    """Final metric against the lag for each cell, with the 'solved' level and the lag at
+    which Hochreiter & Schmidhuber (1997) reported the LSTM succeeding."""
+    cells = sorted({p["cell"] for p in points}, key=["rnn", "lstm", "gru"].index)
+    names = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
+    data = []
+    for k, cell in enumerate(cells):
+        mine = sorted((p for p in points if p["cell"] == cell), key=lambda p: p["lag"])
+        data.append(dict(type="scatter", x=[p["lag"] for p in mine], y=[p["final_metric"] for p in mine],
+                         name=names.get(cell, cell), mode="lines+markers",
+                         line=dict(color=PALETTE[k], width=3),
+                         marker=dict(size=[14 if p["solved"] else 8 for p in mine],
+                                     symbol=["circle" if p["solved"] else "x" for p in mine]),
+                         hovertemplate="lag %{x}: %{y:.3g}<extra>" + names.get(cell, cell) + "</extra>"))
+    line, note = _hline(threshold, f"solved: {metric} {'≥' if metric == 'accuracy' else '≤'} {threshold:g}")
+    if metric != "accuracy":
+        note["y"] = np.log10(threshold)
+    shapes = [line, dict(type="line", x0=100, x1=100, y0=0, y1=1, yref="paper",
+                         line=dict(color=PALETTE[1], dash="dot"))]
+    notes = [note, dict(x=np.log10(100), y=1, yref="paper", text="H&S 1997: LSTM solves lag 100+",
+                        showarrow=False, xanchor="right", yanchor="bottom", font=dict(size=12))]
+    return _figure(data, f"How long can it remember? ({task_name})", height=380,
+                   legend=dict(orientation="h", y=-0.3), shapes=shapes, annotations=notes,
+                   xaxis=_axis("lag T (steps between the signal and the answer)", type="log"),
+                   yaxis=_axis(f"{metric} after training", type="linear" if metric == "accuracy" else "log",
+                               exponentformat="power"))

@@ -28,6 +28,7 @@ class Task:
     loss: str     # "mse" (regression) or "ce" (classification)
     target: str   # "last" or "all"
     signal: str   # which time steps carry what the target depends on
+    solved: float  # the task counts as solved at this MSE (regression) or accuracy (classes)
     seq_len: int
     _sample: Callable
 
@@ -40,7 +41,12 @@ class Task:
 
     @property
     def metric(self):
-        return "accuracy" if self.loss == "ce" else "rmse"
+        return "accuracy" if self.loss == "ce" else "mse"
+
+    @property
+    def allows_bidirectional(self):
+        """Reading the sequence backwards too is fair only when the answer comes after it all."""
+        return self.target == "last"
 
 
 def _uniform(shape, low, high, gen):
@@ -120,25 +126,29 @@ _REGISTRY = {
     "count": dict(
         description="Continue an arithmetic sequence: see 1, 2, 3, 4 and predict 5.",
         input_size=1, output_size=1, loss="mse", target="last",
-        signal="the last two steps (their difference is the step size)", _sample=_count),
+        signal="the last two steps (their difference is the step size)", solved=0.25,
+        _sample=_count),
     "sine": dict(
         description="Forecast the next value of a noisy sine wave at every step.",
         input_size=1, output_size=1, loss="mse", target="all",
-        signal="every step: the target at t is the clean wave at t+1", _sample=_sine),
+        signal="every step: the target at t is the clean wave at t+1", solved=0.01,
+        _sample=_sine),
     "adding": dict(
         description="Add the two marked numbers of a long sequence "
                     "(Hochreiter & Schmidhuber 1997).",
         input_size=2, output_size=1, loss="mse", target="last",
-        signal="the two marked steps, one in each half of the sequence", _sample=_adding),
+        signal="the two marked steps, one in each half of the sequence", solved=0.01,
+        _sample=_adding),
     "copy": dict(
         description=f"Remember which of {COPY_SYMBOLS} symbols was shown at the first step "
                     "and name it at the last.",
         input_size=COPY_SYMBOLS + 1, output_size=COPY_SYMBOLS, loss="ce", target="last",
-        signal="the first step only", _sample=_copy),
+        signal="the first step only", solved=0.99, _sample=_copy),
     "text": dict(
         description="Predict the next character of a short text, one character at a time.",
         input_size=None, output_size=None, loss="ce", target="all",
-        signal="every step: the target at t is the character at t+1", _sample=_text),
+        signal="every step: the target at t is the character at t+1", solved=0.5,
+        _sample=_text),
 }
 
 NAMES = tuple(_REGISTRY)

@@ -37,6 +37,21 @@ class History:
     def steps_done(self):
         return len(self.loss)
 
+    def metric(self, task):
+        """Per step: the batch MSE for regression, the batch accuracy for classification."""
+        return self.accuracy if task.loss == "ce" else self.loss
+
+    def solved_step(self, task, window=10):
+        """The first step (1-based) at which the metric, averaged over `window` steps,
+        reaches task.solved; None if it never did."""
+        values = self.metric(task)
+        if values is None or len(values) < window:
+            return None
+        smooth = np.convolve(values, np.ones(window) / window, mode="valid")
+        reached = smooth >= task.solved if task.loss == "ce" else smooth <= task.solved
+        hits = np.flatnonzero(reached)
+        return int(hits[0]) + window if hits.size else None
+
 
 def _check(optimizer, clip, tbptt, dropout, steps, lr, batch_size, model):
     if optimizer not in OPTIMIZERS:

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = {"home": "course/home.py", "hidden": "course/hidden_state.py",
               "unrolled": "course/unrolled.py", "vanishing": "course/vanishing.py",
-              "gates": "course/gates.py"}
+              "gates": "course/gates.py", "lab": "course/lab.py", "cliff": "course/cliff.py"}
 
 
 def open_page(name, query=None):

@@ -20,6 +20,8 @@ def valid(setting, value):
         return value in setting.choices
     if setting.kind == "bool":
         return isinstance(value, bool)
+    if setting.kind == "multi":
+        return len(value) >= 1 and set(value) <= set(setting.choices)
     return 2 <= len(value) <= setting.high and all(abs(v) <= setting.low for v in value)
 
 

@@ -4,11 +4,14 @@ Caches are bounded (max_entries, ttl) because one server serves a whole class, a
 they hold plain arrays, never models or autograd graphs.
 """
 
+import json
+
 import numpy as np
 import streamlit as st
 import torch
 
 import rnnviz
+import rnnviz.experiments
 
 CACHE = dict(max_entries=64, ttl=3600, show_spinner=False)
 
@@ -104,3 +107,26 @@ def gate_traces(cell, task_name, seq_len, seed):
         "trained": rnnviz.record(trained, x, y, task.loss, task.target),
         "vanilla": rnnviz.record(vanilla, x, y, task.loss, task.target),
     }
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def cliff_surface():
+    """The one-unit RNN's loss over the (w, b) grid: the same for every learner."""
+    return rnnviz.cliff.surface()
+
+
+@st.cache_data(**CACHE)
+def real_gradient(seed):
+    """Every weight's gradient of a tanh RNN on one adding-problem batch, as one vector."""
+    task = rnnviz.tasks.get("adding", seq_len=50)
+    x, y = task.sample(32, torch.Generator().manual_seed(seed))
+    model = rnnviz.Model("rnn", 2, 16, 1, seed=seed, spectral_radius=1.5)
+    trace = rnnviz.record(model, x, y, task.loss, task.target)
+    return np.concatenate([g.reshape(-1) for g in trace.param_grads.values()])
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def lag_sweep_data():
+    """The shipped results of `python -m rnnviz.experiments lag-sweep`, or None."""
+    path = rnnviz.experiments.DEFAULT_OUT
+    return json.loads(path.read_text()) if path.exists() else None

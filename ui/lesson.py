@@ -63,6 +63,14 @@ def load(name):
     return parse((LESSONS / f"{name}.md").read_text(encoding="utf-8"))
 
 
+def page_header(name):
+    """The page's title and introduction from lessons/<name>.md; the lesson for the rest."""
+    text = load(name)
+    st.title(text.title)
+    show_markdown(text, "Introduction")
+    return text
+
+
 def show_markdown(lesson, heading, container=st):
     body = lesson.section(heading)
     if body:

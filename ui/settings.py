@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 class Setting:
     name: str                 # the query-parameter name
     label: str
-    kind: str                 # "int", "float", "choice", "bool" or "numbers"
+    kind: str                 # "int", "float", "choice", "multi", "bool" or "numbers"
     default: object
     low: float | None = None
     high: float | None = None
@@ -31,7 +31,9 @@ class Setting:
             return "1" if value else "0"
         if self.kind == "numbers":
             return ",".join(_short(v) for v in value)
-        if self.kind == "float":
+        if self.kind == "multi":
+            return ",".join(value)
+        if self.kind == "float" or isinstance(value, float):
             return _short(value)
         return str(value)
 
@@ -42,11 +44,13 @@ class Setting:
             return self._parse_number(raw)
         if self.kind == "choice":
             for choice in self.choices:
-                if raw.lower() == str(choice).lower():
+                if raw.lower() == self.encode(choice).lower() or _same_number(raw, choice):
                     return choice, None
-            options = ", ".join(str(c) for c in self.choices)
+            options = ", ".join(self.encode(c) for c in self.choices)
             return self.default, (f"{self.label}: “{_clip_text(raw)}” is not one of {options}; "
                                   f"using {self.show(self.default)}.")
+        if self.kind == "multi":
+            return self._parse_multi(raw)
         if self.kind == "bool":
             if raw.lower() in ("1", "true", "yes", "on"):
                 return True, None
@@ -74,6 +78,18 @@ class Setting:
             notice = f"{self.label}: {_clip_text(raw)} is {where}; using {value}."
         return value, notice
 
+    def _parse_multi(self, raw):
+        wanted = [part.strip().lower() for part in raw.split(",") if part.strip()]
+        chosen = tuple(c for c in self.choices if c.lower() in wanted)
+        unknown = [w for w in wanted if w not in [c.lower() for c in self.choices]]
+        if not chosen:
+            return self.default, (f"{self.label}: “{_clip_text(raw)}” names none of "
+                                  f"{', '.join(self.choices)}; using {self.encode(self.default)}.")
+        if unknown:
+            return chosen, (f"{self.label}: left out {_clip_text(', '.join(unknown))}, "
+                            f"which {'is' if len(unknown) == 1 else 'are'} not one of {', '.join(self.choices)}.")
+        return chosen, None
+
     def _parse_numbers(self, raw):
         parts = [p for p in raw.replace(";", ",").replace(" ", ",").split(",") if p]
         values = []
@@ -94,6 +110,15 @@ class Setting:
             clamped = tuple(min(max(v, -limit), limit) for v in values)
             return clamped, f"{self.label}: numbers are kept within ±{_short(limit)}."
         return tuple(values), None
+
+
+def _same_number(raw, choice):
+    if isinstance(choice, str):
+        return False
+    try:
+        return float(raw) == choice
+    except ValueError:
+        return False
 
 
 def _short(number):
@@ -144,6 +169,36 @@ PAGES = {
                 labels={"none": "none", "norm": "by norm", "value": "by value"}),
         Setting("c", "Clipping threshold", "float", 1.0, 0.01, 100.0, 0.01),
         Setting("lr", "Learning rate (SGD)", "float", 0.5, 0.01, 5.0, 0.01),
+    ),
+    "lab": (
+        Setting("task", "Task", "choice", "sine", choices=("count", "sine", "adding", "copy", "text")),
+        Setting("cells", "Cells to train", "multi", ("lstm",), choices=tuple(CELL_LABELS),
+                labels=CELL_LABELS),
+        Setting("bi", "Bidirectional", "bool", False,
+                help="Also read the sequence backwards: fair only for tasks answered at the end."),
+        Setting("H", "Hidden size", "int", 32, 2, 128, 1),
+        Setting("T", "Sequence length T", "int", 50, 2, 200, 1),
+        Setting("lr", "Learning rate", "choice", 0.01,
+                choices=(0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)),
+        Setting("opt", "Optimizer", "choice", "adam", choices=("adam", "sgd"),
+                labels={"adam": "Adam", "sgd": "SGD"}),
+        Setting("clip", "Clipping", "choice", "none", choices=("none", "norm", "value"),
+                labels={"none": "none", "norm": "by norm", "value": "by value"}),
+        Setting("c", "Clipping threshold", "float", 1.0, 0.01, 100.0, 0.01),
+        Setting("k", "Truncated BPTT window (0 = off)", "int", 0, 0, 200, 1),
+        Setting("drop", "Dropout before the output layer", "float", 0.0, 0.0, 0.9, 0.05),
+        Setting("steps", "Training steps", "int", 300, 10, 2000, 10),
+        Setting("sweep_cell", "Cell", "choice", "lstm", choices=("rnn", "lstm", "gru"),
+                labels={"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}),
+        Setting("sweep_task", "Task", "choice", "adding", choices=("adding", "copy")),
+        Setting("sweep_lag", "Lag", "choice", 20, choices=(5, 10, 20, 50, 100)),
+    ),
+    "cliff": (
+        Setting("w0", "Start w", "float", 5.5, -2.0, 16.0, 0.1),
+        Setting("b0", "Start b", "float", -2.0, -10.0, 2.0, 0.1),
+        Setting("lr", "Learning rate", "float", 0.5, 0.01, 5.0, 0.01),
+        Setting("c", "Clipping threshold (norm)", "float", 1.0, 0.05, 20.0, 0.05),
+        Setting("iters", "Gradient steps", "int", 40, 5, 200, 5),
     ),
     "gates": (
         Setting("cell", "Cell", "choice", "lstm", choices=("lstm", "gru"),

@@ -31,13 +31,17 @@ def page_settings(page):
         for setting in _all_settings(page):
             if setting.name in st.query_params:
                 value, notice = setting.parse(st.query_params[setting.name])
-                st.session_state[key(page, setting)] = value
+                st.session_state[key(page, setting)] = _stored(setting, value)
                 if notice:
                     notices.append(notice)
     for setting in _all_settings(page):
-        st.session_state.setdefault(key(page, setting), setting.default)
+        st.session_state.setdefault(key(page, setting), _stored(setting, setting.default))
     for notice in notices:
         st.warning(notice)
+
+
+def _stored(setting, value):
+    return list(value) if setting.kind == "multi" else value  # st.multiselect keeps a list
 
 
 def limit(page, name, high):
@@ -69,9 +73,24 @@ def widget(page, name, high=None, container=st, **kwargs):
                                    horizontal=True, **common)
         return container.selectbox(setting.label, setting.choices, format_func=setting.show,
                                    **common)
+    if setting.kind == "multi":
+        return tuple(container.multiselect(setting.label, setting.choices, format_func=setting.show,
+                                           **common))
     if setting.kind == "bool":
         return container.toggle(setting.label, **common)
     raise ValueError(f"no widget for kind {setting.kind!r}")
+
+
+def widgets(page, *names):
+    """One widget per name, in order; their values."""
+    return [widget(page, name) for name in names]
+
+
+def widget_row(page, *names, spare=0):
+    """The widgets side by side in one row, plus `spare` empty columns after them."""
+    columns = st.columns(len(names) + spare, gap="medium")
+    return [widget(page, name, container=column) for name, column in zip(names, columns)], \
+        columns[len(names):]
 
 
 def numbers_input(page, name, container=st):
@@ -103,9 +122,9 @@ def publish(page):
     """Mirror the page's settings into the URL (defaults left out to keep links short)."""
     wanted = {}
     for setting in _all_settings(page):
-        current = st.session_state[key(page, setting)]
-        if current != setting.default:
-            wanted[setting.name] = setting.encode(current)
+        current = setting.encode(st.session_state[key(page, setting)])
+        if current != setting.encode(setting.default):
+            wanted[setting.name] = current
     for name in ("present", "show"):  # presentation flags travel with the link
         if name in st.query_params:
             wanted[name] = st.query_params[name]
@@ -118,5 +137,5 @@ def reset_all():
     """on_click of "Reset to defaults": runs before the script, so widgets take the values."""
     for page in PAGES:
         for setting in _all_settings(page):
-            st.session_state[key(page, setting)] = setting.default
+            st.session_state[key(page, setting)] = _stored(setting, setting.default)
             st.session_state.pop(key(page, setting) + ".text", None)

@@ -1,0 +1,64 @@
+import numpy as np
+import streamlit as st
+
+import rnnviz
+from rnnviz import analysis, cliff, figures
+from ui import compute, lesson, state
+
+PAGE = "cliff"
+text = lesson.page_header("cliff")
+lesson.show_equations(text)
+
+controls, view = st.columns([1, 3], gap="large")
+with controls:
+    w0, b0, lr, threshold, iterations = state.widgets(PAGE, "w0", "b0", "lr", "c", "iters")
+
+w, b, loss = compute.cliff_surface()
+plain = cliff.descend(w0, b0, lr, iterations)
+clipped = cliff.descend(w0, b0, lr, iterations, clip=threshold)
+with view:
+    paths = {"gradient descent": plain[:2], f"clipped to norm {threshold:g}": clipped[:2]}
+    st.plotly_chart(figures.loss_surface(w, b, loss, paths))
+    biggest = int(np.argmax(plain[2]))
+    jump = float(np.hypot(np.diff(plain[0]), np.diff(plain[1])).max())
+    st.markdown(f"Largest gradient on the way: **{plain[2][biggest]:.3g}** at step {biggest + 1}. "
+                f"The longest unclipped step moved (w, b) by **{jump:.3g}**; clipped, no step "
+                f"is longer than lr × c = **{lr * threshold:.3g}**.")
+    end = (plain[0][-1], plain[1][-1])
+    if not (w.min() <= end[0] <= w.max() and b.min() <= end[1] <= b.max()):
+        st.warning(f"The unclipped descent was thrown off this map, to (w, b) = "
+                   f"({end[0]:.3g}, {end[1]:.3g}).")
+lesson.show_prompts(text)
+
+with st.expander("The same surface in 3-D"):
+    st.plotly_chart(figures.loss_surface_3d(w, b, loss))
+
+st.subheader("Clipping a real gradient: by norm or by value")
+lesson.show_markdown(text, "Norm or value")
+gradient = compute.real_gradient(state.value(PAGE, "seed"))
+effect = analysis.clipping_effect(gradient, threshold)
+columns = st.columns(4)
+columns[0].metric("‖g‖ before clipping", f"{effect['norm']:.3g}")
+columns[1].metric("‖g‖ clipped by norm", f"{effect['norm_clipped_norm']:.3g}",
+                  help="g × min(1, c / ‖g‖)")
+columns[2].metric("‖g‖ clipped by value", f"{effect['value_clipped_norm']:.3g}",
+                  help="every component clamped to [−c, c]")
+columns[3].metric("Angle turned by value clipping", f"{effect['value_angle']:.1f}°",
+                  help=f"Norm clipping turns it by {effect['norm_angle']:.1f}°.")
+st.caption(f"The gradient of all {gradient.size} weights of a tanh RNN (hidden size 16) on one "
+           "batch of the adding problem (T = 50, spectral radius 1.5), at threshold c set above.")
+
+st.subheader("A diverging run, honestly")
+if st.button("Train an RNN with learning rate 100 and no clipping"):
+    task = rnnviz.tasks.get("adding", seq_len=50)
+    model = rnnviz.Model("rnn", 2, 16, 1, seed=state.value(PAGE, "seed"), spectral_radius=1.5)
+    history = rnnviz.train(model, task, steps=50, lr=100.0, optimizer="sgd",
+                           seed=state.value(PAGE, "seed"))
+    if history.diverged_at is not None:
+        st.error(f"Diverged at step {history.diverged_at + 1}: {history.diverged_reason}. "
+                 "The weights were kept at their last finite values. What to try: clip the "
+                 "gradient by norm, or lower the learning rate.")
+    else:
+        st.success(f"It survived 50 steps (final loss {history.loss[-1]:.3g}); try again "
+                   "with another seed.")
+lesson.show_quiz(text, PAGE)

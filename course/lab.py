@@ -1,0 +1,66 @@
+import streamlit as st
+
+import rnnviz
+from rnnviz import figures
+from ui import lab_view, lesson, state, training
+
+PAGE = "lab"
+text = lesson.page_header("lab")
+
+left, middle, right = st.columns(3, gap="large")
+with left:
+    task_name = state.widget(PAGE, "task")
+    task = rnnviz.tasks.get(task_name, seq_len=2)
+    st.caption(task.description)
+    cells = state.widget(PAGE, "cells")
+    state.widget(PAGE, "bi", disabled=not task.allows_bidirectional)
+    state.widget(PAGE, "H")
+    state.widget(PAGE, "T")
+with middle:
+    state.widget(PAGE, "lr")
+    state.widget(PAGE, "opt")
+    state.widget(PAGE, "steps")
+    state.widget(PAGE, "drop")
+with right:
+    clip = state.widget(PAGE, "clip")
+    state.widget(PAGE, "c", disabled=clip == "none")
+    state.widget(PAGE, "k")
+
+settings = {k: v for k, v in state.values(PAGE).items() if not k.startswith("sweep_")}
+settings["cells"] = list(settings["cells"])
+if not cells:
+    st.warning("Pick at least one cell to train.")
+    settings["cells"] = []
+if settings["bi"] and not task.allows_bidirectional:
+    st.info(f"The {task_name} task asks for the next value at every step, so a bidirectional "
+            "network would read the answer; it is trained one-directional.")
+if settings["k"] and settings["bi"] and task.allows_bidirectional:
+    st.warning("Truncated BPTT and a bidirectional network do not mix; the window is ignored.")
+    settings["k"] = 0
+
+results = st.session_state.setdefault("lab.results", {})
+key = training.run_key(settings)
+go, stop = st.columns([1, 5])
+start = go.button("Train", type="primary", width="stretch", disabled=not cells)
+stop.button("Stop", help="Stop training and keep what has been learned so far.")
+status, progress_bar, live_chart = st.empty(), st.empty(), st.empty()
+if start:
+    results.clear()  # one result per learner: a finished run's arrays only, a few hundred KB
+    results[key] = {}
+    with training.training_slot(status):
+        training.train_all(settings, results[key], progress_bar, live_chart)
+    progress_bar.empty()
+    live_chart.empty()
+
+store = results.get(key)
+if store:
+    lab_view.show_results(store, settings)
+else:
+    st.info("Press **Train** to train the chosen cells with these settings. A run is kept "
+            "until you change a setting.")
+lesson.show_prompts(text)
+lesson.show_quiz(text, PAGE)
+
+st.subheader("How long can it remember?")
+lesson.show_markdown(text, "How long can it remember?")
+lab_view.show_sweep(PAGE)

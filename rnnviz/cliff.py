@@ -1,0 +1,59 @@
+"""Pascanu, Mikolov & Bengio (2013)'s one-unit RNN, whose loss surface has a cliff.
+
+    x_t = w * sigmoid(x_{t-1}) + b,   x_0 = 0.5,   L = (sigmoid(x_50) - 0.7)^2
+
+Everything here broadcasts over arrays of w and b, so one call draws a whole surface.
+The gradient is carried forward alongside x_t (forward-mode differentiation):
+
+    dx_t/dw = sigmoid(x_{t-1}) + w sigmoid'(x_{t-1}) dx_{t-1}/dw
+    dx_t/db = 1                + w sigmoid'(x_{t-1}) dx_{t-1}/db
+
+The factor w sigmoid'(x_{t-1}) is multiplied in fifty times: where it stays above 1 the
+gradient explodes, which is the wall of the cliff.
+"""
+
+import numpy as np
+
+from .cells import sigmoid
+
+STEPS, X0, TARGET = 50, 0.5, 0.7
+
+
+def loss_and_grad(w, b, steps=STEPS, x0=X0, target=TARGET):
+    """L, dL/dw and dL/db for arrays of w and b (broadcast together)."""
+    w, b = np.broadcast_arrays(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    x = np.full(w.shape, x0)
+    dx_dw, dx_db = np.zeros(w.shape), np.zeros(w.shape)
+    for _ in range(steps):
+        s = sigmoid(x)
+        slope = w * s * (1.0 - s)  # dx_t/dx_{t-1}
+        dx_dw, dx_db = s + slope * dx_dw, 1.0 + slope * dx_db
+        x = w * s + b
+    s = sigmoid(x)
+    dL_dx = 2.0 * (s - target) * s * (1.0 - s)
+    return (s - target) ** 2, dL_dx * dx_dw, dL_dx * dx_db
+
+
+def surface(w_range=(-2.0, 16.0), b_range=(-10.0, 2.0), points=121):
+    """w (points,), b (points,), loss (points, points) indexed [b, w] as plotly draws it."""
+    w = np.linspace(*w_range, points)
+    b = np.linspace(*b_range, points)
+    loss, _, _ = loss_and_grad(w[None, :], b[:, None])
+    return w, b, loss
+
+
+def descend(w0, b0, lr, iterations, clip=None):
+    """Plain gradient descent from (w0, b0); clip=c rescales a step's gradient to norm <= c.
+
+    Returns the path (w, b) of iterations+1 points and the gradient norm at each step."""
+    w, b = [float(w0)], [float(b0)]
+    norms = []
+    for _ in range(iterations):
+        _, gw, gb = loss_and_grad(w[-1], b[-1])
+        gw, gb = float(gw), float(gb)
+        norm = float(np.hypot(gw, gb))
+        norms.append(norm)
+        scale = min(1.0, clip / norm) if clip is not None and norm > 0 else 1.0
+        w.append(w[-1] - lr * scale * gw)
+        b.append(b[-1] - lr * scale * gb)
+    return np.array(w), np.array(b), np.array(norms)

@@ -1,0 +1,160 @@
+"""Training lab and cliff: the cliff against a direct computation and autograd, clipping
+against closed forms, the lag-sweep script, text generation, and both pages via AppTest."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import rnnviz
+from rnnviz import analysis, cliff
+from rnnviz.experiments import DEFAULT_OUT, main as experiments_main
+from tests.apptest import assert_no_exception, open_page, plotly_figures, texts
+
+
+def direct_loss(w, b):
+    x = 0.5
+    for _ in range(50):
+        x = w / (1 + math.exp(-x)) + b
+    return (1 / (1 + math.exp(-x)) - 0.7) ** 2
+
+
+def test_cliff_surface_is_the_closed_form_loss():
+    w, b, loss = cliff.surface(points=31)
+    for i, j in [(0, 0), (5, 17), (15, 15), (30, 3), (22, 29)]:
+        assert loss[i, j] == pytest.approx(direct_loss(w[j], b[i]), rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("w,b", [(5.5, -2.0), (4.15, -2.1), (1.0, 0.5), (12.0, -6.0)])
+def test_cliff_gradient_is_autograds(w, b):
+    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    x = torch.tensor(0.5, dtype=torch.float64)
+    for _ in range(50):
+        x = wt * torch.sigmoid(x) + bt
+    loss = (torch.sigmoid(x) - 0.7) ** 2
+    loss.backward()
+    value, gw, gb = cliff.loss_and_grad(w, b)
+    assert value == pytest.approx(loss.item(), rel=1e-12)
+    assert gw == pytest.approx(wt.grad.item(), rel=1e-9, abs=1e-15)
+    assert gb == pytest.approx(bt.grad.item(), rel=1e-9, abs=1e-15)
+
+
+def test_clipped_descent_never_steps_further_than_lr_times_c_and_unclipped_flies_off():
+    w, b, norms = cliff.descend(5.5, -2.0, 0.5, 40, clip=1.0)
+    assert np.all(np.hypot(np.diff(w), np.diff(b)) <= 0.5 * 1.0 + 1e-12)
+    w, b, norms = cliff.descend(5.5, -2.0, 0.5, 40)
+    assert norms.max() > 100 and np.hypot(np.diff(w), np.diff(b)).max() > 50
+
+
+def test_clipping_effect_matches_a_hand_computed_example():
+    effect = analysis.clipping_effect(np.array([3.0, 4.0]), 1.0)
+    assert effect["norm"] == 5.0 and effect["norm_clipped_norm"] == pytest.approx(1.0)
+    assert effect["norm_angle"] == pytest.approx(0.0, abs=1e-6)
+    assert effect["value_clipped_norm"] == pytest.approx(math.sqrt(2))  # (1, 1)
+    assert effect["value_angle"] == pytest.approx(math.degrees(math.acos(7 / (5 * math.sqrt(2)))))
+    rng = np.random.default_rng(0)
+    g = rng.normal(size=500) * np.exp(rng.normal(size=500))
+    effect = analysis.clipping_effect(g, 0.1)
+    clipped = np.clip(g, -0.1, 0.1)
+    cosine = clipped @ g / (np.linalg.norm(clipped) * np.linalg.norm(g))
+    assert effect["value_angle"] == pytest.approx(np.degrees(np.arccos(cosine)))
+
+
+def test_lag_sweep_script_writes_the_format_the_page_reads(tmp_path):
+    out = tmp_path / "sweep.json"
+    experiments_main(["lag-sweep", "--cells", "rnn", "lstm", "--tasks", "adding", "--lags", "3", "6",
+                      "--steps", "15", "--workers", "1", "--out", str(out)])
+    made, shipped = json.loads(out.read_text()), json.loads(DEFAULT_OUT.read_text())
+    assert set(made) == set(shipped) and set(made["settings"]) == set(shipped["settings"])
+    assert len(made["results"]) == 4
+    assert all(set(p) == set(shipped["results"][0]) for p in made["results"])
+    assert {(p["cell"], p["lag"]) for p in made["results"]} == {("rnn", 3), ("rnn", 6), ("lstm", 3), ("lstm", 6)}
+    again = tmp_path / "again.json"
+    experiments_main(["lag-sweep", "--cells", "rnn", "--tasks", "adding", "--lags", "3", "--steps", "15",
+                      "--workers", "1", "--out", str(again)])
+    first = next(p for p in made["results"] if p["cell"] == "rnn" and p["lag"] == 3)
+    assert json.loads(again.read_text())["results"][0]["final_metric"] == first["final_metric"]
+
+
+def test_shipped_lag_sweep_covers_every_cell_task_and_lag():
+    shipped = json.loads(DEFAULT_OUT.read_text())
+    keys = {(p["cell"], p["task"], p["lag"]) for p in shipped["results"]}
+    assert keys == {(c, t, lag) for c in ("rnn", "lstm", "gru") for t in ("adding", "copy")
+                    for lag in (5, 10, 20, 50, 100)}
+
+
+def test_lag_sweep_refuses_bad_arguments(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        experiments_main(["lag-sweep", "--lags", "0", "--out", str(tmp_path / "x.json")])
+    with pytest.raises(SystemExit):
+        experiments_main(["lag-sweep", "--out", str(tmp_path / "missing" / "x.json")])
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_solved_step_reads_the_smoothed_metric():
+    task = rnnviz.tasks.get("adding", seq_len=10)
+    loss = np.concatenate([np.full(30, 0.2), np.full(30, 0.001)])
+    history = rnnviz.History(loss, loss, loss, None)
+    assert history.solved_step(task) == 40  # the 10-step average first dips under 0.01 here
+    assert rnnviz.History(np.full(50, 0.2), loss, loss, None).solved_step(task) is None
+
+
+def test_generated_text_is_deterministic_and_prompt_is_checked():
+    task = rnnviz.tasks.get("text", seq_len=20)
+    model = rnnviz.Model("gru", task.input_size, 8, task.output_size, seed=0)
+    first = rnnviz.generate_text(model, "The river", 50, 0.8, seed=3)
+    assert len(first) == 50 and set(first) <= set(rnnviz.tasks.vocabulary())
+    assert first == rnnviz.generate_text(model, "The river", 50, 0.8, seed=3)
+    with pytest.raises(ValueError, match="corpus's characters"):
+        rnnviz.generate_text(model, "Ωmega", 10)
+
+
+def lab_train(at):
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert_no_exception(at)
+    return at
+
+
+def test_lab_default_run_learns_and_says_so():
+    at = lab_train(open_page("lab"))
+    verdict = " ".join(m for m in texts(at, "markdown") if "reached" in m or "did not" in m)
+    assert "**LSTM** reached MSE 0.01" in verdict
+    assert at.dataframe  # the metrics table
+    forecast = next(f for f in plotly_figures(at) if "Forecasts" in str(f["layout"].get("title")))
+    assert len(forecast["data"]) == 3
+
+
+def test_lab_compares_cells_on_the_same_data():
+    at = lab_train(open_page("lab", {"task": "adding", "cells": "rnn_tanh,lstm", "T": "10",
+                                     "steps": "60"}))
+    loss = plotly_figures(at)[0]
+    assert [t["name"] for t in loss["data"]] == ["RNN (tanh)", "LSTM"]
+    verdict = " ".join(m for m in texts(at, "markdown") if "**RNN (tanh)**" in m)
+    assert "**LSTM**" in verdict
+
+
+def test_lab_copy_task_reports_accuracy_and_bad_link_values_get_notices():
+    at = open_page("lab", {"task": "copy", "cells": "gru,transformer", "lr": "abc", "steps": "20",
+                           "T": "5"})
+    warnings = " ".join(texts(at, "warning"))
+    assert "transformer" in warnings and "Learning rate" in warnings
+    at = lab_train(at)
+    assert any("accuracy" in str(f["layout"].get("title", "")).lower() for f in plotly_figures(at))
+
+
+def test_lab_diverging_run_says_so_in_words():
+    at = lab_train(open_page("lab", {"cells": "rnn_relu", "opt": "sgd", "lr": "100", "steps": "50",
+                                     "task": "adding"}))
+    assert any("diverged at step" in e for e in texts(at, "error"))
+
+
+def test_cliff_page_defaults_and_the_diverging_button():
+    at = open_page("cliff")
+    assert len(at.get("plotly_chart")) == 2
+    assert float(at.metric[0].value) > 0 and at.metric[3].value.endswith("°")
+    next(b for b in at.button if b.label.startswith("Train an RNN")).click().run()
+    assert_no_exception(at)
+    assert any("Diverged at step" in e and "clip" in e for e in texts(at, "error"))

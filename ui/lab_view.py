@@ -1,0 +1,133 @@
+"""The training lab's results and its lag sweep, drawn from stored runs (no training here
+except a single sweep point re-run on request)."""
+
+import numpy as np
+import streamlit as st
+import torch
+
+import rnnviz
+import rnnviz.experiments
+from rnnviz import figures
+from ui import compute, state, training
+
+
+def show_results(store, settings):
+    """Verdicts, curves and what the trained networks do, for a finished or stopped run."""
+    task_name = settings["task"]
+    runs = store["runs"]
+    if not store["finished"]:
+        st.warning("Training was stopped: below is what was learned up to that point.")
+    for name, run in runs.items():
+        if run["diverged_at"] is not None:
+            st.error(f"{name} diverged at step {run['diverged_at'] + 1}: {run['diverged_reason']}. "
+                     "The weights kept are the last finite ones. Try a smaller learning rate or "
+                     "clipping by norm.")
+
+    full_task = rnnviz.tasks.get(task_name, seq_len=settings["T"])
+    verdicts = []
+    for name, run in runs.items():
+        if "history" not in run:
+            continue
+        solved = run["history"].solved_step(full_task)
+        measure = "accuracy" if full_task.loss == "ce" else "MSE"
+        verdicts.append(f"**{name}** reached {measure} {full_task.solved:g} at step {solved}."
+                        if solved else
+                        f"**{name}** did not reach {measure} {full_task.solved:g} within "
+                        f"{run['history'].steps_done} steps.")
+    if verdicts:
+        st.markdown(" ".join(verdicts))
+
+    one, two = st.columns(2, gap="large")
+    one.plotly_chart(figures.loss_curves({n: r["loss"] for n, r in runs.items()}), key="lab.loss")
+    if full_task.loss == "ce":
+        two.plotly_chart(figures.loss_curves({n: r["accuracy"] for n, r in runs.items()},
+                                             title="Accuracy on each training batch", log=False,
+                                             threshold=full_task.solved))
+    else:
+        two.plotly_chart(figures.loss_curves({n: r["loss"] for n, r in runs.items()},
+                                             title="MSE on each training batch",
+                                             threshold=full_task.solved))
+
+    finished = {n: r for n, r in runs.items() if "model" in r}
+    if finished:
+        st.subheader("What the trained networks do")
+        x, y = full_task.sample(64, torch.Generator().manual_seed(settings["seed"] + 1000))
+        models = {n: training.rebuild(full_task, r["model"]) for n, r in finished.items()}
+        traces = {n: rnnviz.record(m, x, y, full_task.loss, full_task.target) for n, m in models.items()}
+        rows = []
+        for n, tr in traces.items():
+            if full_task.loss == "ce":
+                predicted = tr.outputs.argmax(-1)
+                rows.append({"cell": n, "accuracy": f"{(predicted == tr.targets).mean():.1%}",
+                             "loss": f"{tr.loss:.4f}"})
+            else:
+                rows.append({"cell": n, "MSE": f"{tr.loss:.4f}", "RMSE": f"{np.sqrt(tr.loss):.4f}"})
+        st.dataframe(rows, hide_index=True)
+        if task_name == "sine":
+            st.plotly_chart(figures.forecast(x[0, :, 0].numpy(), y[0, :, 0].numpy(),
+                                             {n: tr.outputs[0, :, 0] for n, tr in traces.items()}))
+        elif task_name in ("count", "adding"):
+            st.plotly_chart(figures.predicted_against_true(
+                y[:, 0].numpy(), {n: tr.outputs[:, 0] for n, tr in traces.items()},
+                "next number" if task_name == "count" else "sum"))
+        elif task_name == "text":
+            name = st.selectbox("Network", list(finished))
+            for step, params in sorted(finished[name]["snapshots"].items()):
+                if step == 0:
+                    continue
+                model = training.rebuild(full_task, finished[name]["model"], params)
+                if model.bidirectional:
+                    break
+                sample = rnnviz.generate_text(model, "The ", 160, 0.8, settings["seed"])
+                st.markdown(f"After **{step}** steps:")
+                st.text(sample)
+            unit = st.slider("Hidden unit to colour the text by", 1, settings["H"], 1) - 1
+            passage = rnnviz.tasks.corpus()[:320]
+            codes = rnnviz.tasks.encode(passage)
+            one_hot = torch.nn.functional.one_hot(codes, full_task.input_size).float()[None]
+            reading = rnnviz.record(models[name], one_hot[:, :-1], codes[None, 1:], "ce", "all")
+            st.plotly_chart(figures.text_activation(passage[:-1], reading.hidden[0, :, unit], unit))
+        st.plotly_chart(figures.clipping(finished[next(iter(finished))]["grad_norm"],
+                                         finished[next(iter(finished))]["clipped_grad_norm"],
+                                         settings["c"], settings["clip"]))
+        gated = [n for n, r in finished.items() if r["model"]["cell"] in ("lstm", "gru")]
+        if task_name in ("adding", "copy") and gated:
+            st.page_link("course/gates.py", label="See the gates of an LSTM or GRU trained on this task",
+                         query_params={"task": task_name, "cell": finished[gated[0]]["model"]["cell"],
+                                       "T": str(min(settings["T"], 60))})
+
+
+def show_sweep(page):
+    """The shipped lag sweep, and one point re-run live on request."""
+    sweep = compute.lag_sweep_data()
+    if sweep is None:
+        st.info("No sweep results are shipped yet: run `python -m rnnviz.experiments lag-sweep`.")
+        return
+    charts = st.columns(2, gap="large")
+    for column, name in zip(charts, ("adding", "copy")):
+        points = [p for p in sweep["results"] if p["task"] == name]
+        if points:
+            column.plotly_chart(figures.lag_sweep(points, name, points[0]["metric"], points[0]["threshold"]))
+    st.caption(f"Each point: {sweep['settings']['steps']} Adam steps, hidden size "
+               f"{sweep['settings']['hidden_size']}, seed {sweep['settings']['seed']}; big circles "
+               "solved the task, crosses did not. Made by `python -m rnnviz.experiments lag-sweep`.")
+    (sweep_cell, sweep_task, sweep_lag), (button_column,) = state.widget_row(
+        page, "sweep_cell", "sweep_task", "sweep_lag", spare=1)
+    shipped = next((p for p in sweep["results"] if (p["cell"], p["task"], p["lag"])
+                    == (sweep_cell, sweep_task, sweep_lag)), None)
+    if button_column.button("Re-run this point live"):
+        bar = st.progress(0.0)
+        steps = sweep["settings"]["steps"]
+
+        def show(step, loss, history):
+            if step % 20 == 0 or step + 1 == steps:
+                bar.progress((step + 1) / steps, text=f"step {step + 1} of {steps}, loss {loss:.4g}")
+
+        with training.training_slot(st.empty()):
+            live = rnnviz.experiments.run_point(sweep_cell, sweep_task, sweep_lag, steps,
+                                                sweep["settings"]["seed"], progress=show)
+        bar.empty()
+        verdict = "solved" if live["solved"] else "did not solve"
+        st.success(f"Live: {verdict} it, final {live['metric']} {live['final_metric']:.4g} "
+                   f"in {live['seconds']:.0f} s. The shipped result: "
+                   + (f"final {shipped['metric']} {shipped['final_metric']:.4g}." if shipped else "none."))

@@ -1,0 +1,125 @@
+"""Live training for the lab page: a few trainings at a time per server, progress drawn
+as it goes, a superseded run stopped at once.
+
+Streamlit stops a script run only inside an st.* call, so the progress callback makes
+one at least every UPDATE_SECONDS; a control moved mid-run then ends the training
+within one step plus that interval, and nothing keeps running in the background.
+"""
+
+import threading
+import time
+from contextlib import contextmanager
+
+import numpy as np
+import streamlit as st
+import torch
+
+import rnnviz
+from rnnviz import figures
+from ui.settings import CELL_LABELS
+
+MAX_CONCURRENT = 2          # trainings at once on this server; the rest wait their turn
+UPDATE_SECONDS = 0.1
+BATCH_SIZE = 32
+_slots = threading.BoundedSemaphore(MAX_CONCURRENT)
+_waiting = [0]
+_waiting_lock = threading.Lock()
+
+
+@contextmanager
+def training_slot(status):
+    """Wait (visibly, and interruptibly) for one of the server's training slots."""
+    with _waiting_lock:
+        _waiting[0] += 1
+    try:
+        while not _slots.acquire(timeout=0.25):
+            status.info(f"Queued: the server trains {MAX_CONCURRENT} models at a time and "
+                        f"{_waiting[0]} {'is' if _waiting[0] == 1 else 'are'} waiting. "
+                        "This starts by itself.")
+    finally:
+        with _waiting_lock:
+            _waiting[0] -= 1
+    try:
+        status.empty()
+        yield
+    finally:
+        _slots.release()
+
+
+def run_key(settings):
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in settings.items()))
+
+
+def build(cell_choice, task, settings):
+    cell, _, nonlinearity = cell_choice.partition("_")
+    return rnnviz.Model(cell, task.input_size, settings["H"], task.output_size,
+                        nonlinearity=nonlinearity or "tanh", seed=settings["seed"],
+                        bidirectional=settings["bi"] and task.allows_bidirectional)
+
+
+def label(cell_choice, model):
+    return CELL_LABELS[cell_choice] + (" bidirectional" if model.bidirectional else "")
+
+
+def train_all(settings, store, progress_bar, chart):
+    """Train every chosen cell in turn on the same data and seed; keep the results (plain
+    arrays and numpy weights) in `store` as they come, so a stopped run still shows them."""
+    task = rnnviz.tasks.get(settings["task"], seq_len=settings["T"])
+    cells = settings["cells"]
+    result = store.setdefault("runs", {})
+    store["finished"] = False
+    clip = None if settings["clip"] == "none" else (settings["clip"], settings["c"])
+    total = settings["steps"] * len(cells)
+    for index, cell_choice in enumerate(cells):
+        model = build(cell_choice, task, settings)
+        name = label(cell_choice, model)
+        last_draw = [0.0]
+        draws = [0]
+
+        def progress(step, loss, history, index=index, name=name):
+            now = time.monotonic()
+            if now - last_draw[0] >= UPDATE_SECONDS or step + 1 == settings["steps"]:
+                last_draw[0] = now
+                result[name] = summary(history, model=None)
+                progress_bar.progress((index * settings["steps"] + step + 1) / total,
+                                      text=f"Training {name}: step {step + 1} of {settings['steps']}, "
+                                           f"loss {loss:.4g}")
+                draws[0] += 1  # each redraw is a new element: it needs its own key
+                chart.plotly_chart(figures.loss_curves({n: r["loss"] for n, r in result.items()}),
+                                   key=f"lab.live.{index}.{draws[0]}")
+
+        hist = rnnviz.train(model, task, steps=settings["steps"], lr=settings["lr"],
+                            optimizer=settings["opt"], clip=clip, tbptt=settings["k"] or None,
+                            dropout=settings["drop"], batch_size=BATCH_SIZE, seed=settings["seed"],
+                            record_every=max(settings["steps"] // 4, 1), progress=progress)
+        result[name] = summary(hist, model)
+    store["finished"] = True
+
+
+def summary(history, model):
+    """What the page shows of one run: arrays, the weights as numpy, snapshots' weights."""
+    out = {"loss": np.array(history.loss), "grad_norm": np.array(history.grad_norm),
+           "clipped_grad_norm": np.array(history.clipped_grad_norm),
+           "accuracy": None if history.accuracy is None else np.array(history.accuracy),
+           "diverged_at": history.diverged_at, "diverged_reason": history.diverged_reason}
+    if model is not None:
+        out["history"] = history_without_traces(history)
+        out["model"] = {"cell": model.cell, "nonlinearity": model.nonlinearity,
+                        "bidirectional": model.bidirectional, "hidden_size": model.hidden_size,
+                        "params": model.numpy_params()}
+        out["snapshots"] = {step: trace.params for step, trace in history.traces.items()}
+    return out
+
+
+def history_without_traces(history):
+    return rnnviz.History(history.loss, history.grad_norm, history.clipped_grad_norm,
+                          history.accuracy, {}, history.diverged_at, history.diverged_reason,
+                          history.stopped_early)
+
+
+def rebuild(task, saved, params=None):
+    """A Model with saved weights (numpy) for evaluation on the page."""
+    model = rnnviz.Model(saved["cell"], task.input_size, saved["hidden_size"], task.output_size,
+                         nonlinearity=saved["nonlinearity"], bidirectional=saved["bidirectional"])
+    model.params = {name: torch.from_numpy(value) for name, value in (params or saved["params"]).items()}
+    return model
