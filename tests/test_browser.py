@@ -117,3 +117,18 @@ def test_a_bad_link_shows_a_notice_not_a_traceback(app_url, browser):
         assert page.locator(".js-plotly-plot").count() >= 2
     finally:
         context.close()
+
+
+def test_training_shows_progress_and_stop_keeps_what_was_learned(app_url, browser):
+    context, page, _ = open_page(browser, app_url, PAGES["lab"] + "?steps=2000&T=100")
+    try:
+        page.get_by_role("button", name="Train").click()
+        page.wait_for_selector('[data-testid="stProgress"]', timeout=60_000)
+        page.get_by_role("button", name="Stop").click()
+        page.get_by_text("Training was stopped").wait_for(timeout=60_000)
+        wait_for_app(page)
+        assert page.locator('[data-testid="stProgress"]').count() == 0
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator(".js-plotly-plot").count() >= 2  # the curves so far
+    finally:
+        context.close()

@@ -110,7 +110,9 @@ def show_sweep(page):
             column.plotly_chart(figures.lag_sweep(points, name, points[0]["metric"], points[0]["threshold"]))
     st.caption(f"Each point: {sweep['settings']['steps']} Adam steps, hidden size "
                f"{sweep['settings']['hidden_size']}, seed {sweep['settings']['seed']}; big circles "
-               "solved the task, crosses did not. Made by `python -m rnnviz.experiments lag-sweep`.")
+               "solved the task, crosses did not. Made by `python -m rnnviz.experiments lag-sweep`. "
+               "Hochreiter & Schmidhuber trained on up to millions of sequences; with this small "
+               "budget a failure at a long lag means not learned yet, not cannot be learned.")
     (sweep_cell, sweep_task, sweep_lag), (button_column,) = state.widget_row(
         page, "sweep_cell", "sweep_task", "sweep_lag", spare=1)
     shipped = next((p for p in sweep["results"] if (p["cell"], p["task"], p["lag"])

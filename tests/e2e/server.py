@@ -15,7 +15,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAGES = {"home": "", "hidden": "hidden-state", "unrolled": "unrolled",
-         "vanishing": "vanishing", "gates": "gates"}
+         "vanishing": "vanishing", "gates": "gates", "lab": "lab", "cliff": "cliff"}
 
 
 def free_port():
