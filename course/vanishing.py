@@ -1,8 +1,8 @@
 import numpy as np
 import streamlit as st
 
-from rnnviz import analysis, figures
-from ui import compute, lesson, state
+from rnnviz import analysis, export, figures
+from ui import compute, exports, lesson, state
 from ui.settings import CELL_LABELS
 
 PAGE = "vanishing"
@@ -27,7 +27,8 @@ with view:
     if cell == "rnn_tanh":
         sigma_max = analysis.singular_values(blocks[0])[0]
         bound = analysis.tanh_bound(norms[-1], sigma_max, seq_len)
-    st.plotly_chart(figures.grad_norms({CELL_LABELS[cell]: norms}, bound=bound))
+    curve = figures.grad_norms({CELL_LABELS[cell]: norms}, bound=bound)
+    st.plotly_chart(curve)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = norms[0] / norms[-1]
     first, last = st.columns(2)
@@ -41,6 +42,9 @@ with view:
     else:
         st.caption("The σ_max bound holds for tanh RNNs (|tanh′| ≤ 1); pick RNN (tanh) to see it.")
 
+exports.show(f"vanishing-{cell}-T{seq_len}", trace=trace, settings=state.values(PAGE),
+             figure=curve, snippet=export.reproduce_vanishing(cell, seq_len, hidden_size, radius,
+                                                              forget_bias, seed))
 lesson.show_prompts(text)
 
 st.subheader("Inside $W_h$: eigenvalues and step Jacobians")

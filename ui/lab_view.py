@@ -8,7 +8,7 @@ import torch
 import rnnviz
 import rnnviz.experiments
 from rnnviz import figures
-from ui import compute, state, training
+from ui import compute, exports, state, training
 
 
 def show_results(store, settings):
@@ -90,6 +90,8 @@ def show_results(store, settings):
         st.plotly_chart(figures.clipping(finished[next(iter(finished))]["grad_norm"],
                                          finished[next(iter(finished))]["clipped_grad_norm"],
                                          settings["c"], settings["clip"]))
+        for name, run in finished.items():
+            exports.show(f"lab-{task_name}-{run['model']['cell']}", history=run["history"])
         gated = [n for n, r in finished.items() if r["model"]["cell"] in ("lstm", "gru")]
         if task_name in ("adding", "copy") and gated:
             st.page_link("course/gates.py", label="See the gates of an LSTM or GRU trained on this task",

@@ -1,0 +1,98 @@
+"""Taking the numbers home: a Trace as .npz (+ JSON settings), a History as CSV, a figure
+as standalone HTML, and the Python that reproduces a view.
+
+Files are written to a temporary name and renamed into place, so a failure never leaves
+a half-written file behind.
+"""
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import plotly.io as pio
+
+
+def trace_arrays(trace):
+    """Everything a Trace recorded, as flat named arrays."""
+    arrays = {"inputs": trace.inputs, "targets": trace.targets, "outputs": trace.outputs,
+              "loss": np.array(trace.loss), "hidden": trace.hidden, "grad_hidden": trace.grad_hidden,
+              "grad_hidden_norm": trace.grad_hidden_norm}
+    arrays.update({f"gate_{name}": value for name, value in trace.gates.items()})
+    arrays.update({f"grad_{name}": value for name, value in trace.param_grads.items()})
+    arrays.update({f"param_{name}": value for name, value in trace.params.items()})
+    return arrays
+
+
+def trace_npz_bytes(trace):
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **trace_arrays(trace))
+    return buffer.getvalue()
+
+
+def settings_json(settings):
+    return json.dumps(settings, indent=1, sort_keys=True, default=str)
+
+
+def history_csv(history):
+    """One row per training step: loss, gradient norm before and after clipping, accuracy."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["step", "loss", "grad_norm", "clipped_grad_norm", "accuracy"])
+    accuracy = history.accuracy if history.accuracy is not None else [None] * len(history.loss)
+    for step, row in enumerate(zip(history.loss, history.grad_norm, history.clipped_grad_norm,
+                                   accuracy), start=1):
+        writer.writerow([step] + ["" if v is None else repr(float(v)) for v in row])
+    return out.getvalue()
+
+
+def figure_html(figure):
+    """A standalone interactive page: plotly.js is inlined, nothing is fetched from outside."""
+    return pio.to_html(figure, include_plotlyjs=True, full_html=True)
+
+
+def write_atomic(path, data):
+    """Write bytes or text to `path` via a temporary file in the same folder."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ValueError(f"cannot write {path}: the folder {path.parent} does not exist")
+    mode = "wb" if isinstance(data, bytes) else "w"
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, mode) as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return path
+
+
+def save_trace(trace, path, settings):
+    """path.npz with the arrays and path.json with the settings that made them."""
+    path = Path(path).with_suffix(".npz")
+    write_atomic(path, trace_npz_bytes(trace))
+    write_atomic(path.with_suffix(".json"), settings_json(settings))
+    return path
+
+
+def reproduce_vanishing(cell, seq_len, hidden_size, radius, forget_bias, seed):
+    """The rnnviz calls that compute the vanishing-gradient page's curve."""
+    kind, _, nonlinearity = cell.partition("_")
+    extra = f", forget_bias={forget_bias!r}" if kind == "lstm" else ""
+    nl = f', nonlinearity="{nonlinearity}"' if nonlinearity else ""
+    return f'''import torch
+import rnnviz
+
+task = rnnviz.tasks.get("adding", seq_len={seq_len})
+x, y = task.sample(1, torch.Generator().manual_seed({seed}))
+model = rnnviz.Model("{kind}", input_size=2, hidden_size={hidden_size}, output_size=1{nl},
+                     seed={seed}, spectral_radius={radius!r}{extra})
+trace = rnnviz.record(model, x, y, loss=task.loss, target=task.target)
+curve = trace.grad_hidden_norm[0]   # ||dL/dh_t|| for t = 1..{seq_len}
+print(curve)
+figure = rnnviz.figures.grad_norms({{"{cell}": curve}})   # figure.show() draws it
+'''
