@@ -7,12 +7,14 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch starts: one core p
 import streamlit as st  # noqa: E402
 import torch  # noqa: E402
 
-from ui import state  # noqa: E402
+from ui import presenter, state  # noqa: E402
 from ui.settings import SEED  # noqa: E402
 
 torch.set_num_threads(1)
 
-st.set_page_config(page_title="rnnviz — recurrent networks, live", layout="wide")
+presenting = presenter.active()
+st.set_page_config(page_title="rnnviz — recurrent networks, live", layout="wide",
+                   initial_sidebar_state="collapsed" if presenting else "auto")
 
 PAGES = [  # (page, the key of its settings in ui/settings.py)
     (st.Page("course/home.py", title="Start here", default=True), None),
@@ -33,13 +35,18 @@ settings_key = next(key for p, key in PAGES if p.url_path == page.url_path)
 if settings_key:
     state.page_settings(settings_key)  # before any widget, so a link can set them all
 
+if presenting:
+    presenter.enlarge()
 with st.sidebar:
     st.markdown("**Shared settings**")
     st.number_input(SEED.label, int(SEED.low), int(SEED.high), step=1, key="seed", help=SEED.help)
     st.button("Reset to defaults", on_click=state.reset_all, width="stretch",
               help="Every setting on every page back to where the course starts.")
-    st.caption("The address bar always holds a link to what you see: copy it to share this view.")
+    presenter.switch()
+    link = st.container()
 
 page.run()
 if settings_key:
     state.publish(settings_key)
+with link:
+    presenter.link_box(page.url_path)

@@ -253,3 +253,19 @@ def test_gates_controls(change):
         assert "update gate" in titles and "forget gate" not in titles
     if key == "gates.t":
         assert any("\\sigma" in latex.value for latex in at.latex)
+
+
+def test_presenter_link_keeps_only_the_named_controls_and_their_values():
+    at = open_page("vanishing", {"present": "1", "show": "T", "cell": "lstm", "T": "70"})
+    assert [s.label for s in at.slider] == ["Sequence length T"]
+    assert not [r for r in at.radio if r.key == "vanishing.cell"]  # hidden, but still LSTM:
+    assert "LSTM" in str(figure_titled(at, "at every time step")["data"][0]["name"])
+    at.slider(key="vanishing.T").set_value(75).run()
+    assert dict(at.query_params) == {"present": "1", "show": "T", "cell": "lstm", "T": "75"}
+    assert at.toggle(key="presenter").value is True
+
+
+def test_every_page_offers_a_link_to_this_view():
+    at = open_page("unrolled", {"T": "12"})
+    links = [c.value for c in at.code if c.value.startswith("http")]
+    assert links and links[0].endswith("/unrolled?T=12")

@@ -8,6 +8,7 @@ bar is always a link to the current view.
 
 import streamlit as st
 
+from . import presenter
 from .settings import PAGES, SEED
 
 _PUBLISHED = "_published"
@@ -59,6 +60,9 @@ def widget(page, name, high=None, container=st, **kwargs):
     """The widget for one setting; its value lives in session state under key(page, setting)."""
     setting = _setting(page, name)
     state_key = key(page, setting)
+    visible = presenter.shown()
+    if visible is not None and name not in visible:
+        return st.session_state[state_key]  # hidden by the presenter link; the value stays
     common = dict(key=state_key, help=setting.help or None, persist_state="session", **kwargs)
     if setting.kind in ("int", "float"):
         cast = int if setting.kind == "int" else float

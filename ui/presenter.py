@@ -1,0 +1,60 @@
+"""Presenter mode for a projector, and the link that reopens the current view.
+
+?present=1 collapses the sidebar and enlarges text and charts; ?show=T,cell keeps only
+those controls on screen (the others keep their values), like TensorFlow Playground's
+hide flags, so a teacher can open a lesson with just the slider being demonstrated.
+"""
+
+from urllib.parse import urlencode, urlsplit
+
+import streamlit as st
+
+# Static CSS only (never anything a user typed): bigger type for the back of the room.
+_CSS = """
+<style>
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
+[data-testid="stWidgetLabel"] p, [data-testid="stCaptionContainer"] { font-size: 22px !important; }
+[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p { font-size: 56px !important; }
+.katex { font-size: 1.35em !important; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
+</style>
+"""
+_ON = ("1", "true", "yes", "on")
+
+
+def active():
+    return st.query_params.get("present", "").lower() in _ON
+
+
+def shown():
+    """The controls a presenter link keeps on screen, or None for all of them."""
+    names = [n.strip() for n in st.query_params.get("show", "").split(",") if n.strip()]
+    return set(names) if active() and names else None
+
+
+def enlarge():
+    st.html(_CSS)
+
+
+def _toggle():
+    if st.session_state["presenter"]:
+        st.query_params["present"] = "1"
+    else:
+        st.query_params.pop("present", None)
+        st.query_params.pop("show", None)
+
+
+def switch():
+    st.session_state["presenter"] = active()
+    st.toggle("Presenter mode", key="presenter", on_change=_toggle,
+              help="Bigger text and charts for a projector; the sidebar folds away. Add "
+                   "&show=T,cell to the link to keep only those controls.")
+
+
+def link_box(url_path):
+    """The address of exactly this view, in a box with a copy button."""
+    base = urlsplit(st.context.url or "http://localhost:8501")
+    query = urlencode(dict(st.query_params))
+    link = f"{base.scheme}://{base.netloc}/{url_path}" + (f"?{query}" if query else "")
+    st.caption("Link to this view (copy it to share exactly what you see):")
+    st.code(link, language=None, wrap_lines=True)
