@@ -41,7 +41,7 @@ if settings["k"] and settings["bi"] and task.allows_bidirectional:
 results = st.session_state.setdefault("lab.results", {})
 key = training.run_key(settings)
 go, stop = st.columns([1, 5])
-start = go.button("Train", type="primary", width="stretch", disabled=not cells)
+start = go.button("Train", type="primary", width="stretch", disabled=not cells, key="lab.train")
 stop.button("Stop", help="Stop training and keep what has been learned so far.")
 status, progress_bar, live_chart = st.empty(), st.empty(), st.empty()
 if start:

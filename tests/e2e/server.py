@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -25,14 +26,15 @@ def free_port():
 
 
 @contextlib.contextmanager
-def streamlit_server(timeout=60.0):
-    """Yield the base URL of a running server; stop it afterwards."""
+def streamlit_server(timeout=60.0, return_process=False):
+    """Yield the base URL of a running server (and its process); stop it afterwards."""
     port = free_port()
     env = dict(os.environ, OMP_NUM_THREADS="1")
+    log = tempfile.TemporaryFile()  # not a pipe: a long run's log must never block the server
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     try:
@@ -43,16 +45,17 @@ def streamlit_server(timeout=60.0):
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("streamlit did not start:\n"
-                                       + process.stdout.read().decode(errors="replace"))
+                    log.seek(0)
+                    raise RuntimeError("streamlit did not start:\n" + log.read().decode(errors="replace"))
                 time.sleep(0.2)
-        yield url
+        yield (url, process) if return_process else url
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
 
 
 @contextlib.contextmanager

@@ -1,0 +1,186 @@
+"""A class of students on one server, simulated at the websocket level.
+
+    python -m bench.load                       # 60 students, 5 minutes, a fresh local server
+    python -m bench.load --students 10 --seconds 30
+    python -m bench.load --url http://127.0.0.1:8080   # through deploy/ (nginx) instead
+
+Each student opens a session on /_stcore/stream (subprotocol "streamlit"), loads a page,
+then every few seconds moves one slider (a rerun_script BackMsg with the new widget
+state) and reads ForwardMsgs until script_finished. One in ten students is on the
+training lab and presses Train now and then. Prints p50/p95/max time from a change to
+script_finished, errors, dropped sessions, /_stcore/health, and the server's memory
+before, during and after. A benchmark, not a test: it only prints figures.
+"""
+
+import argparse
+import asyncio
+import random
+import statistics
+import time
+import urllib.request
+from pathlib import Path
+
+import websockets
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+# page url path -> sliders a student moves there (widget key -> values to pick from)
+PAGES = {
+    "vanishing": {"vanishing.T": [20, 50, 80, 120, 200], "vanishing.radius": [0.8, 0.9, 1.1, 1.5]},
+    "hidden-state": {"hidden.t": [1, 2, 3, 4], "hidden.scale": [0.5, 1.0, 2.0]},
+    "unrolled": {"unrolled.back": [1, 3, 5, 8], "unrolled.k": [2, 4, 8]},
+    "gates": {"gates.t": [1, 5, 10, 20], "gates.sample": [0, 1, 2, 3]},
+    "cliff": {"cliff.lr": [0.3, 0.5, 1.0], "cliff.c": [0.5, 1.0, 2.0]},
+}
+LAB = "lab"
+
+
+class Student:
+    def __init__(self, url, page, seed, results):
+        self.ws_url = url.replace("http", "ws", 1) + "/_stcore/stream"
+        self.origin = url
+        self.page = page
+        self.random = random.Random(seed)
+        self.results = results
+        self.widgets = {}  # user key -> widget id, learned from the deltas
+
+    async def run_script(self, ws, widget_states=()):
+        message = BackMsg()
+        message.rerun_script.page_name = self.page
+        message.rerun_script.query_string = ""
+        for state in widget_states:
+            message.rerun_script.widget_states.widgets.append(state)
+        start = time.perf_counter()
+        await ws.send(message.SerializeToString())
+        while True:
+            raw = await asyncio.wait_for(ws.recv(), timeout=300)
+            forward = ForwardMsg()
+            forward.ParseFromString(raw)
+            kind = forward.WhichOneof("type")
+            if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
+                element = forward.delta.new_element
+                widget = getattr(element, element.WhichOneof("type"))
+                widget_id = getattr(widget, "id", "")
+                if widget_id and "-" in widget_id:
+                    self.widgets[widget_id.rsplit("-", 1)[-1]] = widget_id
+            if kind == "script_finished":
+                return time.perf_counter() - start
+
+    def slider_change(self):
+        key = self.random.choice(list(PAGES[self.page]))
+        state = BackMsg().rerun_script.widget_states.widgets.add()
+        state.id = self.widgets[key]
+        state.double_array_value.data.append(self.random.choice(PAGES[self.page][key]))
+        return state
+
+    def train_click(self):
+        state = BackMsg().rerun_script.widget_states.widgets.add()
+        state.id = self.widgets["lab.train"]
+        state.trigger_value = True
+        return state
+
+    async def attend(self, until):
+        try:
+            async with websockets.connect(self.ws_url, subprotocols=["streamlit"],
+                                          origin=self.origin, max_size=None) as ws:
+                await self.run_script(ws)
+                while time.monotonic() < until:
+                    await asyncio.sleep(self.random.uniform(2.0, 5.0))  # a student thinking
+                    if self.page == LAB:
+                        elapsed = await self.run_script(ws, [self.train_click()])
+                        self.results["training"].append(elapsed)
+                    else:
+                        elapsed = await self.run_script(ws, [self.slider_change()])
+                        self.results["rerun"].append(elapsed)
+        except Exception as error:  # noqa: BLE001 - every failure is a figure to report
+            self.results["errors"].append(f"{self.page}: {type(error).__name__}: {error}")
+
+
+def memory_mb(pid):
+    if pid is None:
+        return float("nan")
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def watch_health(url, until, results, pid):
+    while time.monotonic() < until:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as response:
+                results["health_ok"] += response.status == 200
+        except OSError:
+            results["health_failed"] += 1
+        results["memory"].append(memory_mb(pid))
+        await asyncio.sleep(1.0)
+
+
+async def simulate(url, students, seconds, pid):
+    results = {"rerun": [], "training": [], "errors": [], "health_ok": 0, "health_failed": 0,
+               "memory": []}
+    until = time.monotonic() + seconds
+    pages = list(PAGES)
+    crowd = [Student(url, LAB if k % 10 == 9 else pages[k % len(pages)], k, results)
+             for k in range(students)]
+    tasks = [asyncio.create_task(s.attend(until)) for s in crowd]
+    tasks.append(asyncio.create_task(watch_health(url, until, results, pid)))
+    await asyncio.gather(*tasks)
+    return results
+
+
+def percentile(values, q):
+    return statistics.quantiles(values, n=100)[q - 1] if len(values) >= 2 else float("nan")
+
+
+def report(results, before, after):
+    print(f"{'what':<34} {'n':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
+    for name in ("rerun", "training"):
+        values = results[name]
+        if values:
+            print(f"{name + ' (change -> script_finished)':<34} {len(values):>6} "
+                  f"{statistics.median(values):>7.2f} {percentile(values, 95):>7.2f} {max(values):>7.2f}")
+    print(f"errors / dropped sessions: {len(results['errors'])}")
+    for error in results["errors"][:5]:
+        print("   ", error)
+    print(f"/_stcore/health: {results['health_ok']} answered, {results['health_failed']} failed")
+    during = [m for m in results["memory"] if m == m]
+    if during:
+        print(f"server memory MB: before {before:.0f}, during max {max(during):.0f}, after {after:.0f}")
+    else:
+        print("server memory: not measured (a server started elsewhere)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=60)
+    parser.add_argument("--seconds", type=float, default=300)
+    parser.add_argument("--url", help="an already running server (default: start one here)")
+    args = parser.parse_args()
+    if args.url:
+        run(args.url, args, pid=None)
+        return
+    from tests.e2e.server import streamlit_server
+
+    with streamlit_server(return_process=True) as (url, process):
+        run(url, args, pid=process.pid)
+
+
+async def warm_up(url):
+    """One visit to every page first, so 'before' is a server that has loaded its pages."""
+    scratch = {"rerun": [], "training": [], "errors": []}
+    for page in list(PAGES) + [LAB]:
+        await Student(url, page, 0, scratch).attend(until=0)
+
+
+def run(url, args, pid):
+    asyncio.run(warm_up(url))
+    before = memory_mb(pid)
+    results = asyncio.run(simulate(url, args.students, args.seconds, pid))
+    time.sleep(10)  # sessions closed; give the server a moment to let them go
+    report(results, before, memory_mb(pid))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Start N Streamlit workers and nginx in front of them, all on loopback, then (with
+# --load) run bench/load.py through nginx. Needs Debian's nginx (apt-get install nginx).
+#
+#   deploy/run.sh                 # 2 workers + nginx on http://127.0.0.1:8080, until Ctrl-C
+#   deploy/run.sh --load 60 300   # ... and 60 simulated students for 300 s through it
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WORKERS=${WORKERS:-2}
+PORT=${PORT:-8080}
+FIRST_WORKER_PORT=${FIRST_WORKER_PORT:-8601}
+RUNDIR=$(mktemp -d)
+pids=()
+
+cleanup() {
+    [ -f "$RUNDIR/nginx.pid" ] && kill "$(cat "$RUNDIR/nginx.pid")" 2>/dev/null || true
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    rm -rf "$RUNDIR"
+}
+trap cleanup EXIT
+
+upstreams=""
+for ((i = 0; i < WORKERS; i++)); do
+    port=$((FIRST_WORKER_PORT + i))
+    OMP_NUM_THREADS=1 python -m streamlit run app.py --server.port "$port" \
+        --server.address 127.0.0.1 --server.headless true > "$RUNDIR/worker-$port.log" 2>&1 &
+    pids+=($!)
+    upstreams+="        server 127.0.0.1:$port;"$'\n'
+done
+for ((i = 0; i < WORKERS; i++)); do
+    port=$((FIRST_WORKER_PORT + i))
+    for _ in $(seq 120); do
+        curl -sf "http://127.0.0.1:$port/_stcore/health" > /dev/null && break
+        sleep 0.5
+    done
+done
+
+mkdir -p "$RUNDIR"/{body,proxy,fastcgi,uwsgi,scgi}
+python - "$RUNDIR" "$PORT" "$upstreams" <<'PY'
+import sys
+from pathlib import Path
+rundir, port, upstreams = sys.argv[1:]
+conf = Path("deploy/nginx.conf").read_text()
+conf = conf.replace("__RUNDIR__", rundir).replace("__PORT__", port).replace("__UPSTREAMS__\n", upstreams)
+Path(rundir, "nginx.conf").write_text(conf)
+PY
+nginx -c "$RUNDIR/nginx.conf"
+curl -sf "http://127.0.0.1:$PORT/_stcore/health" > /dev/null
+echo "rnnviz on http://127.0.0.1:$PORT ($WORKERS workers)"
+
+if [ "${1:-}" = "--load" ]; then
+    python -m bench.load --url "http://127.0.0.1:$PORT" --students "${2:-60}" --seconds "${3:-300}"
+else
+    wait "${pids[0]}"
+fi
