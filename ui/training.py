@@ -6,6 +6,7 @@ one at least every UPDATE_SECONDS; a control moved mid-run then ends the trainin
 within one step plus that interval, and nothing keeps running in the background.
 """
 
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -18,7 +19,10 @@ import rnnviz
 from rnnviz import figures
 from ui.settings import CELL_LABELS
 
-MAX_CONCURRENT = 2          # trainings at once on this server; the rest wait their turn
+# Trainings at once on this server; the rest wait their turn. One core stays free for the
+# slider reruns of everyone else (measured with bench/load.py: two trainings on a 2-core
+# box pushed the p95 of a slider rerun from ~3 s to ~5 s).
+MAX_CONCURRENT = max(1, (os.cpu_count() or 2) - 1)
 UPDATE_SECONDS = 0.1
 BATCH_SIZE = 32
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT)
