@@ -1,9 +1,10 @@
 """Settings <-> widgets <-> URL.
 
-Each page calls `page_settings(page)` once: on the page's first run in a session the
-link's query parameters (parsed, clamped, with notices) seed the widgets; after that
-the widgets lead, and `publish()` mirrors their values into the URL so the address
-bar is always a link to the current view.
+app.py calls `page_settings(page)` before any widget: whenever the URL holds something the
+app did not write there itself (a shared link, a hand edit, a page_link), its query
+parameters (parsed, clamped, with notices) seed the widgets; otherwise the widgets lead,
+and `publish()` mirrors their values into the URL so the address bar is always a link to
+the current view.
 """
 
 import streamlit as st
@@ -47,7 +48,7 @@ def _stored(setting, value):
 
 def limit(page, name, high):
     """Keep a setting whose range depends on another (t <= T) within `high`, before its widget."""
-    state_key = f"{page}.{name}"
+    state_key = key(page, _setting(page, name))
     if st.session_state.get(state_key, 0) > high:
         st.session_state[state_key] = high
 
