@@ -83,7 +83,6 @@ def test_keyboard_on_a_slider_redraws_the_chart(app_url, browser, name, slider, 
         context.close()
 
 
-@pytest.mark.skip(reason="timed out after the presenter/link sidebar change; under investigation")
 def test_a_shared_link_opens_the_same_view_in_a_fresh_browser(app_url, browser):
     context, page, _ = open_page(browser, app_url, PAGES["vanishing"])
     try:

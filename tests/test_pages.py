@@ -219,6 +219,19 @@ def test_a_copied_link_reproduces_the_view():
     assert chart_specs(again) == chart_specs(at)  # every chart, to the last digit
 
 
+def test_a_rerun_carrying_an_older_address_does_not_undo_the_slider():
+    # Keys pressed fast on a slider: a rerun can still carry the address written two runs ago.
+    at = open_page("vanishing")
+    at.slider(key="vanishing.T").set_value(51).run()
+    stale = dict(at.query_params)
+    at.slider(key="vanishing.T").set_value(52).run()
+    at.query_params.clear()
+    at.query_params.update(stale)
+    at.slider(key="vanishing.T").set_value(53).run()
+    assert at.slider(key="vanishing.T").value == 53
+    assert dict(at.query_params) == {"T": "53"}
+
+
 def test_reset_to_defaults_clears_the_link():
     at = open_page("vanishing", {"T": "80", "cell": "lstm"})
     at.button[0].click().run()

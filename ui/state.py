@@ -1,10 +1,10 @@
 """Settings <-> widgets <-> URL.
 
-app.py calls `page_settings(page)` before any widget: whenever the URL holds something the
-app did not write there itself (a shared link, a hand edit, a page_link), its query
-parameters (parsed, clamped, with notices) seed the widgets; otherwise the widgets lead,
-and `publish()` mirrors their values into the URL so the address bar is always a link to
-the current view.
+app.py calls `page_settings(page)` before any widget. When a session opens (a shared link,
+a hand edit: the browser loads the page anew) or a page_link brings the learner to another
+page, the URL's query parameters (parsed, clamped, with notices) seed the widgets; otherwise
+the widgets lead, and `publish()` mirrors their values into the URL so the address bar is
+always a link to the current view.
 """
 
 import streamlit as st
@@ -12,7 +12,8 @@ import streamlit as st
 from . import presenter
 from .settings import PAGES, SEED
 
-_PUBLISHED = "_published"
+_PUBLISHED = "_published"  # the query this session last wrote into the URL
+_PUBLISHED_PAGE = "_published_page"  # and the page it wrote it for
 
 
 def key(page, setting):
@@ -24,12 +25,10 @@ def _all_settings(page):
 
 
 def page_settings(page):
-    """Seed this page's widget state from the link whenever the URL holds something this
-    page did not put there (a shared link, a hand edit, a page_link); show what was fixed."""
+    """Seed this page's widget state from the URL when it is a link to follow (see the module
+    docstring); show what had to be fixed in it."""
     notices = []
-    # The address bar still showing what the app itself last wrote is not a new link
-    # (switching pages may carry the last page's parameters along).
-    if dict(st.query_params) != st.session_state.get(_PUBLISHED):
+    if _is_new_link(page):
         for setting in _all_settings(page):
             if setting.name in st.query_params:
                 value, notice = setting.parse(st.query_params[setting.name])
@@ -40,6 +39,17 @@ def page_settings(page):
         st.session_state.setdefault(key(page, setting), _stored(setting, setting.default))
     for notice in notices:
         st.warning(notice)
+
+
+def _is_new_link(page):
+    """Whether the URL is a link to follow rather than an echo of what this session wrote.
+    While a slider moves, a rerun can carry an address the app wrote a run or two earlier;
+    following it would undo the learner's last moves, so on the same page the widgets lead.
+    Switching pages through the menu carries the last page's parameters along: not a link."""
+    if _PUBLISHED not in st.session_state:
+        return True  # a fresh session: the browser opened this address
+    return (st.session_state[_PUBLISHED_PAGE] != page
+            and dict(st.query_params) != st.session_state[_PUBLISHED])
 
 
 def _stored(setting, value):
@@ -136,6 +146,7 @@ def publish(page):
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
     st.session_state[_PUBLISHED] = wanted
+    st.session_state[_PUBLISHED_PAGE] = page
 
 
 def reset_all():

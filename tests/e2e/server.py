@@ -71,11 +71,13 @@ def chromium():
 
 
 def wait_for_app(page, timeout=90_000):
-    """Until the script run has finished and every chart on the page has drawn."""
+    """Until the script run has finished and every chart on the page has drawn. Every page
+    opens with its title, so a page whose first run has not yet started is not taken for done."""
     page.wait_for_function(
         """() => {
             const app = document.querySelector('[data-testid="stApp"]');
             if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+            if (!document.querySelector('[data-testid="stMain"] h1')) return false;
             if (document.querySelector('[data-testid="stSkeleton"]')) return false;
             const plotly = document.querySelectorAll('[data-testid="stPlotlyChart"]');
             const drawn = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg');
