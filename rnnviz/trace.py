@@ -73,8 +73,11 @@ class Trace:
 
     @property
     def grad_hidden_norm(self):
-        """(B, T): ||dL/dh_t||, the curve of the vanishing-gradient page."""
-        return np.linalg.norm(self.grad_hidden, axis=-1)
+        """(B, T): ||dL/dh_t||, the curve of the vanishing-gradient page. In float64, so a
+        finite float32 gradient past 1e19 (whose square would not fit) keeps a finite norm;
+        steps that overflowed (see `overflow`) stay non-finite."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.linalg.norm(self.grad_hidden.astype(np.float64), axis=-1)
 
     @cached_property
     def jacobian_norms(self):

@@ -4,7 +4,7 @@ shown, and a copied link opens the same view in a fresh browser."""
 
 import os
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import pytest
 
@@ -108,11 +108,16 @@ def test_a_shared_link_opens_the_same_view_in_a_fresh_browser(app_url, browser):
 
 
 def test_a_bad_link_shows_a_notice_not_a_traceback(app_url, browser):
-    context, page, _ = open_page(browser, app_url, PAGES["vanishing"] + "?T=abc&cell=transformer&H=1e99")
+    image = quote("![x](http://203.0.113.9/x.png)")  # a link trying to draw from another host
+    context, page, hosts = open_page(browser, app_url, PAGES["vanishing"]
+                                     + f"?T={image}&cell=transformer&H=1e99&depth=3")
     try:
         notices = page.locator('[data-testid="stAlertContentWarning"]').all_inner_texts()
-        assert any("not a number" in n for n in notices)
+        assert any("![x](http://203.0.113.9/x.png)" in n and "not a number" in n for n in notices)
         assert any("not one of" in n for n in notices)
+        assert any("“depth” is not a setting" in n for n in notices)
+        assert page.locator('[data-testid="stAlertContainer"] img').count() == 0
+        assert hosts == {urlparse(app_url).netloc}, hosts
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator(".js-plotly-plot").count() >= 2
     finally:

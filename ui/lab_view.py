@@ -90,8 +90,7 @@ def show_results(store, settings):
         st.plotly_chart(figures.clipping(finished[next(iter(finished))]["grad_norm"],
                                          finished[next(iter(finished))]["clipped_grad_norm"],
                                          settings["c"], settings["clip"]))
-        for name, run in finished.items():
-            exports.show(f"lab-{task_name}-{run['model']['cell']}", history=run["history"])
+        exports.histories(f"lab-{task_name}", {name: run["history"] for name, run in finished.items()})
         gated = [n for n, r in finished.items() if r["model"]["cell"] in ("lstm", "gru")]
         if task_name in ("adding", "copy") and gated:
             st.page_link("course/gates.py", label="See the gates of an LSTM or GRU trained on this task",

@@ -6,6 +6,7 @@ with a notice that says what happened. No Streamlit here, so it is tested direct
 """
 
 import math
+import re
 from dataclasses import dataclass, field
 
 
@@ -47,7 +48,7 @@ class Setting:
                 if raw.lower() == self.encode(choice).lower() or _same_number(raw, choice):
                     return choice, None
             options = ", ".join(self.encode(c) for c in self.choices)
-            return self.default, (f"{self.label}: “{_clip_text(raw)}” is not one of {options}; "
+            return self.default, (f"{self.label}: “{quoted(raw)}” is not one of {options}; "
                                   f"using {self.show(self.default)}.")
         if self.kind == "multi":
             return self._parse_multi(raw)
@@ -56,7 +57,7 @@ class Setting:
                 return True, None
             if raw.lower() in ("0", "false", "no", "off"):
                 return False, None
-            return self.default, (f"{self.label}: “{_clip_text(raw)}” is not on or off; "
+            return self.default, (f"{self.label}: “{quoted(raw)}” is not on or off; "
                                   f"using {'on' if self.default else 'off'}.")
         return self._parse_numbers(raw)
 
@@ -64,7 +65,7 @@ class Setting:
         try:
             number = float(raw)
         except ValueError:
-            return self.default, (f"{self.label}: “{_clip_text(raw)}” is not a number; "
+            return self.default, (f"{self.label}: “{quoted(raw)}” is not a number; "
                                   f"using the default {self.default}.")
         if math.isnan(number):
             return self.default, f"{self.label}: NaN is not a number; using the default {self.default}."
@@ -75,7 +76,7 @@ class Setting:
         if value != number:
             where = ("below the minimum" if number < self.low else
                      "above the maximum" if number > self.high else "not a whole number")
-            notice = f"{self.label}: {_clip_text(raw)} is {where}; using {value}."
+            notice = f"{self.label}: {quoted(raw)} is {where}; using {value}."
         return value, notice
 
     def _parse_multi(self, raw):
@@ -83,10 +84,10 @@ class Setting:
         chosen = tuple(c for c in self.choices if c.lower() in wanted)
         unknown = [w for w in wanted if w not in [c.lower() for c in self.choices]]
         if not chosen:
-            return self.default, (f"{self.label}: “{_clip_text(raw)}” names none of "
+            return self.default, (f"{self.label}: “{quoted(raw)}” names none of "
                                   f"{', '.join(self.choices)}; using {self.encode(self.default)}.")
         if unknown:
-            return chosen, (f"{self.label}: left out {_clip_text(', '.join(unknown))}, "
+            return chosen, (f"{self.label}: left out {quoted(', '.join(unknown))}, "
                             f"which {'is' if len(unknown) == 1 else 'are'} not one of {', '.join(self.choices)}.")
         return chosen, None
 
@@ -99,7 +100,7 @@ class Setting:
             except ValueError:
                 number = math.nan
             if not math.isfinite(number):
-                return self.default, (f"{self.label}: “{_clip_text(part)}” is not a number; "
+                return self.default, (f"{self.label}: “{quoted(part)}” is not a number; "
                                       f"using {self.encode(self.default)}.")
             values.append(number)
         if not 2 <= len(values) <= self.high:
@@ -125,8 +126,16 @@ def _short(number):
     return f"{number:g}"
 
 
-def _clip_text(text, limit=40):
-    return text if len(text) <= limit else text[:limit] + "…"
+_MARKDOWN = re.compile(r"([\\`*_\[\]()<>{}$~:|#&!])")
+
+
+def quoted(text, limit=40):
+    """A learner's text inside a notice, which the page renders as Markdown: shortened, on
+    one line, its Markdown characters escaped so a link cannot draw an image (fetched from
+    another host), a formula or an icon on the page."""
+    text = " ".join(str(text).split())
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 CELL_LABELS = {"rnn_tanh": "RNN (tanh)", "rnn_relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU"}

@@ -10,7 +10,7 @@ always a link to the current view.
 import streamlit as st
 
 from . import presenter
-from .settings import PAGES, SEED
+from .settings import PAGES, SEED, quoted
 
 _PUBLISHED = "_published"  # the query this session last wrote into the URL
 _PUBLISHED_PAGE = "_published_page"  # and the page it wrote it for
@@ -35,6 +35,7 @@ def page_settings(page):
                 st.session_state[key(page, setting)] = _stored(setting, value)
                 if notice:
                     notices.append(notice)
+        notices += _unknown_names(page)
     for setting in _all_settings(page):
         st.session_state.setdefault(key(page, setting), _stored(setting, setting.default))
     for notice in notices:
@@ -50,6 +51,19 @@ def _is_new_link(page):
         return True  # a fresh session: the browser opened this address
     return (st.session_state[_PUBLISHED_PAGE] != page
             and dict(st.query_params) != st.session_state[_PUBLISHED])
+
+
+def _unknown_names(page):
+    """Notices for what a link names that this page does not have (a typo, another page's)."""
+    names = {setting.name for setting in _all_settings(page)}
+    unknown = [name for name in st.query_params if name not in names | {"present", "show"}]
+    notices = [f"The link's “{quoted(name)}” is not a setting of this page, so it was ignored."
+               for name in unknown]
+    missing = (presenter.shown() or set()) - names
+    if missing:
+        notices.append(f"show: {quoted(', '.join(sorted(missing)))} "
+                       f"{'is' if len(missing) == 1 else 'are'} not a control on this page.")
+    return notices
 
 
 def _stored(setting, value):
@@ -110,15 +124,20 @@ def widget_row(page, *names, spare=0):
 
 def numbers_input(page, name, container=st):
     """A text box for a list of numbers. What the learner typed stays in the box even when
-    it cannot be used; the view then keeps the last valid list and says why."""
+    it cannot be used; the view then keeps the last valid list and says why. Numbers out of
+    range are clamped, with a notice."""
     setting = _setting(page, name)
     state_key = key(page, setting)
     text_key = state_key + ".text"
     st.session_state.setdefault(text_key, setting.encode(st.session_state[state_key]))
     text = container.text_input(setting.label, key=text_key, help=setting.help)
     value, notice = setting.parse(text)
-    if notice is None:
+    # parse falls back to the default for unusable text; anything else it gives is usable
+    # as it stands (valid, or clamped with a notice)
+    if notice is None or value != setting.default:
         st.session_state[state_key] = value
+        if notice:
+            container.warning(notice)
     else:
         container.error(f"{notice.split(';')[0]}. Showing {setting.encode(st.session_state[state_key])} "
                         "until the box holds a valid list.")
