@@ -8,8 +8,12 @@ Each student opens a session on /_stcore/stream (subprotocol "streamlit"), loads
 then every few seconds moves one slider (a rerun_script BackMsg with the new widget
 state) and reads ForwardMsgs until script_finished. One in ten students is on the
 training lab and presses Train now and then. Prints p50/p95/max time from a change to
-script_finished, errors, dropped sessions, /_stcore/health, and the server's memory
-before, during and after. A benchmark, not a test: it only prints figures.
+script_finished (slider reruns, reruns that had to train a page's short run first, and
+lab trainings), errors, dropped sessions, /_stcore/health, and the server's memory
+before (warmed up), during, and after the class has left. A benchmark, not a test: it
+only prints figures.
+
+    python -m bench.load --classes 2 --seconds 120   # a second class: does memory grow?
 """
 
 import argparse
@@ -34,6 +38,10 @@ PAGES = {
     "cliff": {"cliff.lr": [0.3, 0.5, 1.0], "cliff.c": [0.5, 1.0, 2.0]},
 }
 LAB = "lab"
+# Pages that train a short run for each new combination of these sliders (then cached for
+# everyone): a rerun with a combination no student has asked for yet starts a training.
+TRAINS_ON = {"vanishing": ("vanishing.T", "vanishing.radius")}
+DEFAULTS = {"vanishing.T": 50, "vanishing.radius": 0.9}
 
 
 class Student:
@@ -44,6 +52,7 @@ class Student:
         self.random = random.Random(seed)
         self.results = results
         self.widgets = {}  # user key -> widget id, learned from the deltas
+        self.values = {}  # user key -> the value this student last set
 
     async def run_script(self, ws, widget_states=()):
         message = BackMsg()
@@ -68,11 +77,21 @@ class Student:
                 return time.perf_counter() - start
 
     def slider_change(self):
+        """One slider moved: the states of every slider this student has set (as a browser
+        sends them all), and whether that starts a training."""
         key = self.random.choice(list(PAGES[self.page]))
-        state = BackMsg().rerun_script.widget_states.widgets.add()
-        state.id = self.widgets[key]
-        state.double_array_value.data.append(self.random.choice(PAGES[self.page][key]))
-        return state
+        self.values[key] = self.random.choice(PAGES[self.page][key])
+        states = []
+        for name, value in self.values.items():
+            state = BackMsg().rerun_script.widget_states.widgets.add()
+            state.id = self.widgets[name]
+            state.double_array_value.data.append(value)
+            states.append(state)
+        combination = (self.page,) + tuple(self.values.get(k, DEFAULTS.get(k))
+                                           for k in TRAINS_ON.get(self.page, ()))
+        trains = self.page in TRAINS_ON and combination not in self.results["asked"]
+        self.results["asked"].add(combination)
+        return states, trains
 
     def train_click(self):
         state = BackMsg().rerun_script.widget_states.widgets.add()
@@ -89,10 +108,12 @@ class Student:
                     await asyncio.sleep(self.random.uniform(2.0, 5.0))  # a student thinking
                     if self.page == LAB:
                         elapsed = await self.run_script(ws, [self.train_click()])
-                        self.results["training"].append(elapsed)
+                        self.results["lab training"].append(elapsed)
                     else:
-                        elapsed = await self.run_script(ws, [self.slider_change()])
-                        self.results["rerun"].append(elapsed)
+                        changes, trains = self.slider_change()
+                        elapsed = await self.run_script(ws, changes)
+                        self.results["rerun that trained" if trains else "rerun"].append(elapsed)
+                        self.results["by page"].setdefault(self.page, []).append(elapsed)
         except Exception as error:  # noqa: BLE001 - every failure is a figure to report
             self.results["errors"].append(f"{self.page}: {type(error).__name__}: {error}")
 
@@ -117,12 +138,14 @@ async def watch_health(url, until, results, pid):
         await asyncio.sleep(1.0)
 
 
-async def simulate(url, students, seconds, pid):
-    results = {"rerun": [], "training": [], "errors": [], "health_ok": 0, "health_failed": 0,
+async def simulate(url, students, seconds, pid, lab_every, asked):
+    results = {"rerun": [], "rerun that trained": [], "lab training": [], "errors": [],
+               "asked": asked, "by page": {}, "health_ok": 0, "health_failed": 0,
                "memory": []}
     until = time.monotonic() + seconds
     pages = list(PAGES)
-    crowd = [Student(url, LAB if k % 10 == 9 else pages[k % len(pages)], k, results)
+    crowd = [Student(url, LAB if lab_every and k % lab_every == lab_every - 1
+                     else pages[k % len(pages)], k, results)
              for k in range(students)]
     tasks = [asyncio.create_task(s.attend(until)) for s in crowd]
     tasks.append(asyncio.create_task(watch_health(url, until, results, pid)))
@@ -135,12 +158,15 @@ def percentile(values, q):
 
 
 def report(results, before, after):
-    print(f"{'what':<34} {'n':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
-    for name in ("rerun", "training"):
+    print(f"{'change -> script_finished':<34} {'n':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
+    for name in ("rerun", "rerun that trained", "lab training"):
         values = results[name]
         if values:
-            print(f"{name + ' (change -> script_finished)':<34} {len(values):>6} "
+            print(f"{name:<34} {len(values):>6} "
                   f"{statistics.median(values):>7.2f} {percentile(values, 95):>7.2f} {max(values):>7.2f}")
+    for page, values in sorted(results["by page"].items()):
+        print(f"{'  slider reruns on ' + page:<34} {len(values):>6} {statistics.median(values):>7.2f} "
+              f"{percentile(values, 95):>7.2f} {max(values):>7.2f}")
     print(f"errors / dropped sessions: {len(results['errors'])}")
     for error in results["errors"][:5]:
         print("   ", error)
@@ -157,6 +183,12 @@ def main():
     parser.add_argument("--students", type=int, default=60)
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--url", help="an already running server (default: start one here)")
+    parser.add_argument("--classes", type=int, default=1,
+                        help="classes one after another on the same server (2: does memory keep growing?)")
+    parser.add_argument("--settle", type=float, default=150,
+                        help="seconds to wait after the class leaves before measuring memory")
+    parser.add_argument("--lab-every", type=int, default=10,
+                        help="one student in this many is on the training lab (0: none)")
     args = parser.parse_args()
     if args.url:
         run(args.url, args, pid=None)
@@ -167,19 +199,34 @@ def main():
         run(url, args, pid=process.pid)
 
 
-async def warm_up(url):
-    """One visit to every page first, so 'before' is a server that has loaded its pages."""
-    scratch = {"rerun": [], "training": [], "errors": []}
-    for page in list(PAGES) + [LAB]:
+async def warm_up(url, asked):
+    """One visit to every page and one lab training first, so 'before' is a server that has
+    loaded its code (the first training alone imports ~70 MB of torch.optim machinery)."""
+    scratch = {"rerun": [], "rerun that trained": [], "lab training": [], "errors": [],
+               "asked": asked, "by page": {}}
+    for page in PAGES:
         await Student(url, page, 0, scratch).attend(until=0)
+        if page in TRAINS_ON:  # opening the page trained its default settings
+            asked.add((page,) + tuple(DEFAULTS[k] for k in TRAINS_ON[page]))
+    student = Student(url, LAB, 0, scratch)
+    async with websockets.connect(student.ws_url, subprotocols=["streamlit"],
+                                  origin=student.origin, max_size=None) as ws:
+        await student.run_script(ws)
+        await student.run_script(ws, [student.train_click()])
 
 
 def run(url, args, pid):
-    asyncio.run(warm_up(url))
+    asked = set()  # the combinations the server has trained (and cached) so far
+    asyncio.run(warm_up(url, asked))
     before = memory_mb(pid)
-    results = asyncio.run(simulate(url, args.students, args.seconds, pid))
-    time.sleep(10)  # sessions closed; give the server a moment to let them go
-    report(results, before, memory_mb(pid))
+    for lesson in range(args.classes):
+        if lesson:
+            print(f"\n--- class {lesson + 1} on the same server")
+        results = asyncio.run(simulate(url, args.students, args.seconds, pid, args.lab_every, asked))
+        # Streamlit keeps a closed session for server.disconnectedSessionTTL (120 s) so a
+        # student whose wifi drops gets it back; memory is "after" once those have expired.
+        time.sleep(args.settle)
+        report(results, before, memory_mb(pid))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ text = lesson.page_header("gates")
 
 (cell, task_name, seq_len, sample), _ = state.widget_row(PAGE, "cell", "task", "T", "sample")
 
-with st.spinner(f"Training a {cell.upper()} on this task ({compute.GATE_STEPS} steps, then cached)…"):
+with st.spinner(f"Training a {cell.upper()} on this task ({compute.GATE_STEPS} steps, in turn when "
+                "the server is busy; then cached)…"):
     runs = compute.gate_traces(cell, task_name, seq_len, state.value(PAGE, "seed"))
 task, trained, untrained = runs["task"], runs["trained"], runs["untrained"]
 if task.loss == "ce":

@@ -26,7 +26,7 @@ with view:
 st.latex(formulas.rnn_step(terms, activation, t, full_matrices=hidden_size <= 4))
 
 left, right = st.columns(2, gap="large")
-left.altair_chart(figures.hidden_trajectories(trace.hidden[0]), width="stretch")
+left.vega_lite_chart(figures.hidden_trajectories(trace.hidden[0]), width="stretch")
 right.plotly_chart(figures.predictions(trace.inputs[0, :, 0], trace.outputs[0, :, 0],
                                        trace.targets[0, :, 0], chosen_t=t))
 st.caption("These weights are random: the network has not learned to count, so its predictions "

@@ -66,7 +66,7 @@ with clip_controls[1]:
     threshold = state.widget(PAGE, "c", disabled=clip == "none")
 with clip_controls[2]:
     lr = state.widget(PAGE, "lr")
-with st.spinner("Training 60 SGD steps with these settings…"):
+with st.spinner("Training 60 SGD steps with these settings (in turn, when the server is busy)…"):
     run = compute.vanishing_training(cell, seq_len, hidden_size, radius, forget_bias, clip,
                                      threshold, lr, seed)
 if run["diverged_at"] is not None:

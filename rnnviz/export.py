@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 import plotly.io as pio
 
 
@@ -50,8 +51,10 @@ def history_csv(history):
 
 
 def figure_html(figure):
-    """A standalone interactive page: plotly.js is inlined, nothing is fetched from outside."""
-    return pio.to_html(figure, include_plotlyjs=True, full_html=True)
+    """A standalone interactive page: plotly.js is inlined, nothing is fetched from outside.
+    Outside Streamlit's theme, plotly_white gives the page's look."""
+    styled = go.Figure(figure).update_layout(template="plotly_white")
+    return pio.to_html(styled, include_plotlyjs=True, full_html=True)
 
 
 def write_atomic(path, data):

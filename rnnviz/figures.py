@@ -1,4 +1,5 @@
-"""Figure builders: numbers in, a plotly or altair figure out. Pure functions, no Streamlit.
+"""Figure builders: numbers in, a plotly figure or a Vega-Lite spec out. Pure functions, no
+Streamlit.
 
     rnnviz.figures.grad_norms({"RNN": tr.grad_hidden_norm[0]}).show()   # in a notebook
 
@@ -6,11 +7,8 @@ The plotly figures are written as plain specs and wrapped without plotly's per-p
 validation, which costs 10-50 ms a figure: a slider move must redraw in well under 150 ms.
 """
 
-import altair as alt
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 
 FONT = dict(size=15)
 # Colour scales spelled out: names like "RdBu_r" are resolved by plotly.py's validation,
@@ -20,7 +18,12 @@ DIVERGING = [[0.0, "#2166AC"], [0.25, "#92C5DE"], [0.5, "#F7F7F7"], [0.75, "#F4A
 SEQUENTIAL = "Viridis"
 GREYS = [[0.0, "#FFFFFF"], [1.0, "#222222"]]
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
-_TEMPLATE = pio.templates["plotly_white"].to_plotly_json()
+
+# On a page Streamlit's theme styles the charts; what it leaves to the template is the
+# colour bars, drawn without an outline as in plotly_white. A whole template is 7 kB that
+# every chart would carry to the browser and copy on every redraw.
+_TEMPLATE = {"data": {kind: [{"colorbar": {"outlinewidth": 0, "ticks": ""}}]
+                      for kind in ("heatmap", "contour", "surface")}}
 
 
 def _figure(data, title=None, height=360, **layout):
@@ -84,24 +87,35 @@ def step_vectors(terms, activation="tanh"):
 
 
 def hidden_trajectories(hidden):
-    """Every hidden unit's h_t against t (altair: click a unit in the legend to pick it out)."""
+    """Every hidden unit's h_t against t, as a Vega-Lite spec (click a unit in the legend
+    to pick it out). A plain dict, like the plotly specs, because altair's schema
+    validation costs ~70 ms a redraw: st.vega_lite_chart(spec) on a page,
+    alt.Chart.from_dict(spec) in a notebook."""
     T, H = hidden.shape
-    frame = pd.DataFrame({"t": np.repeat(steps(T), H),
-                          "unit": [f"unit {k}" for k in np.tile(np.arange(1, H + 1), T)],
-                          "h": hidden.reshape(-1)})
-    pick = alt.selection_point(fields=["unit"], bind="legend")
-    return (alt.Chart(frame, title="Hidden state h_t, one line per unit (click the legend)")
-            .mark_line(point=True, strokeWidth=3)
-            .encode(x=alt.X("t:Q", title="time step t", axis=alt.Axis(tickMinStep=1)),
-                    y=alt.Y("h:Q", title="h_t"),
-                    color=alt.Color("unit:N", scale=alt.Scale(range=PALETTE), title="unit"),
-                    opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
-                    tooltip=["unit", "t", alt.Tooltip("h:Q", format=".4f")])
-            .add_params(pick)
-            .properties(height=300)
-            .configure_axis(labelFontSize=14, titleFontSize=15)
-            .configure_legend(labelFontSize=14, titleFontSize=14)
-            .configure_title(fontSize=16))
+    values = [{"t": t + 1, "unit": f"unit {k + 1}", "h": float(hidden[t, k])}
+              for t in range(T) for k in range(H)]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "title": "Hidden state h_t, one line per unit (click the legend)",
+        "data": {"values": values},
+        "mark": {"type": "line", "point": True, "strokeWidth": 3},
+        "params": [{"name": "pick", "select": {"type": "point", "fields": ["unit"]},
+                    "bind": "legend"}],
+        "encoding": {
+            "x": {"field": "t", "type": "quantitative", "title": "time step t",
+                  "axis": {"tickMinStep": 1}},
+            "y": {"field": "h", "type": "quantitative", "title": "h_t"},
+            "color": {"field": "unit", "type": "nominal", "title": "unit",
+                      "scale": {"range": PALETTE}},
+            "opacity": {"condition": {"param": "pick", "value": 1.0}, "value": 0.15},
+            "tooltip": [{"field": "unit", "type": "nominal"}, {"field": "t", "type": "quantitative"},
+                        {"field": "h", "type": "quantitative", "format": ".4f"}],
+        },
+        "height": 300,
+        "config": {"axis": {"labelFontSize": 14, "titleFontSize": 15},
+                   "legend": {"labelFontSize": 14, "titleFontSize": 14},
+                   "title": {"fontSize": 16}},
+    }
 
 
 def predictions(inputs, predicted, wanted, chosen_t=None):

@@ -2,6 +2,7 @@
 
 import json
 
+import altair as alt
 import numpy as np
 import plotly.io as pio
 import pytest
@@ -82,4 +83,8 @@ def test_every_builder_serialises_to_valid_plotly_json(lstm_trace):
     for figure in built:
         spec = json.loads(pio.to_json(figure, validate=False))
         pio.from_json(json.dumps(spec))  # plotly's own validator accepts it
-    assert figures.hidden_trajectories(tr.hidden[0]).to_dict()["mark"]["type"] == "line"
+    trajectories = figures.hidden_trajectories(tr.hidden[0])
+    alt.Chart.from_dict(trajectories)  # altair validates it against the Vega-Lite schema
+    points = {(v["t"], v["unit"]): v["h"] for v in trajectories["data"]["values"]}
+    T, H = tr.hidden[0].shape
+    assert len(points) == T * H and points[(T, f"unit {H}")] == pytest.approx(tr.hidden[0, -1, -1])

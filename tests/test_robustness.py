@@ -139,3 +139,13 @@ def test_the_lab_trains_every_cell_with_every_slider_at_its_end(task, end):
     assert at.get("plotly_chart")
     downloads = [b.label for b in at.get("download_button")]  # a history for each network
     assert [d.removesuffix(" bidirectional") for d in downloads] == ["RNN (tanh)", "RNN (ReLU)", "LSTM", "GRU"]
+
+
+def test_the_server_tidies_its_memory_with_one_thread_however_many_reruns():
+    import threading
+
+    from ui import memory
+
+    for _ in range(3):  # app.py asks on every rerun
+        memory.start_tidying()
+    assert [t.name for t in threading.enumerate()].count("rnnviz-tidy") == 1

@@ -12,6 +12,7 @@ import torch
 
 import rnnviz
 import rnnviz.experiments
+from ui.training import short_training
 
 CACHE = dict(max_entries=64, ttl=3600, show_spinner=False)
 
@@ -64,9 +65,10 @@ def vanishing_training(cell, seq_len, hidden_size, radius, forget_bias, clip, th
     norm before and after clipping per iteration."""
     task = rnnviz.tasks.get("adding", seq_len=seq_len)
     model = vanishing_model(cell, hidden_size, radius, forget_bias, seed)
-    hist = rnnviz.train(model, task, steps=steps, lr=lr, optimizer="sgd",
-                        clip=None if clip == "none" else (clip, threshold),
-                        batch_size=16, seed=seed, record_every=every)
+    with short_training():
+        hist = rnnviz.train(model, task, steps=steps, lr=lr, optimizer="sgd",
+                            clip=None if clip == "none" else (clip, threshold),
+                            batch_size=16, seed=seed, record_every=every)
     iterations = sorted(hist.traces)
     return {
         "iterations": np.array(iterations),
@@ -86,7 +88,8 @@ def trained_gate_params(cell, task_name, seq_len, seed):
     """Parameters of a cell trained on a memory task (the slow part of the gates page)."""
     task = rnnviz.tasks.get(task_name, seq_len=seq_len)
     model = rnnviz.Model(cell, task.input_size, GATE_HIDDEN, task.output_size, seed=seed)
-    hist = rnnviz.train(model, task, steps=GATE_STEPS, lr=2e-2, batch_size=32, seed=seed)
+    with short_training():
+        hist = rnnviz.train(model, task, steps=GATE_STEPS, lr=2e-2, batch_size=32, seed=seed)
     score = (hist.accuracy[-20:].mean() if hist.accuracy is not None
              else float(hist.loss[-20:].mean()))
     return {name: value.numpy() for name, value in model.params.items()}, score

@@ -50,6 +50,15 @@ def training_slot(status):
         _slots.release()
 
 
+@contextmanager
+def short_training():
+    """The slot for the short trainings the course pages run under a spinner (cache misses
+    only): they share the limit with the lab, so a class moving sliders never trains more
+    than MAX_CONCURRENT models at once and the rest of the server stays responsive."""
+    with _slots:
+        yield
+
+
 def run_key(settings):
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in settings.items()))
 
