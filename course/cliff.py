@@ -3,7 +3,7 @@ import streamlit as st
 
 import rnnviz
 from rnnviz import analysis, cliff, figures
-from ui import compute, lesson, state
+from ui import compute, lesson, state, training
 
 PAGE = "cliff"
 text = lesson.page_header("cliff")
@@ -52,8 +52,9 @@ st.subheader("A diverging run, honestly")
 if st.button("Train an RNN with learning rate 100 and no clipping"):
     task = rnnviz.tasks.get("adding", seq_len=50)
     model = rnnviz.Model("rnn", 2, 16, 1, seed=state.value(PAGE, "seed"), spectral_radius=1.5)
-    history = rnnviz.train(model, task, steps=50, lr=100.0, optimizer="sgd",
-                           seed=state.value(PAGE, "seed"))
+    with st.spinner("Training (in turn, when the server is busy)…"), training.short_training():
+        history = rnnviz.train(model, task, steps=50, lr=100.0, optimizer="sgd",
+                               seed=state.value(PAGE, "seed"))
     if history.diverged_at is not None:
         st.error(f"Diverged at step {history.diverged_at + 1}: {history.diverged_reason}. "
                  "The weights were kept at their last finite values. What to try: clip the "
