@@ -3,8 +3,8 @@ import inspect
 import streamlit as st
 
 import rnnviz
-from rnnviz import analysis, figures, formulas
-from ui import compute, lesson, state
+from rnnviz import analysis, export, figures, formulas
+from ui import compute, exports, lesson, state
 
 PAGE = "hidden"
 text = lesson.page_header("hidden_state")
@@ -27,10 +27,14 @@ st.latex(formulas.rnn_step(terms, activation, t, full_matrices=hidden_size <= 4)
 
 left, right = st.columns(2, gap="large")
 left.vega_lite_chart(figures.hidden_trajectories(trace.hidden[0]), width="stretch")
-right.plotly_chart(figures.predictions(trace.inputs[0, :, 0], trace.outputs[0, :, 0],
-                                       trace.targets[0, :, 0], chosen_t=t))
+predictions = figures.predictions(trace.inputs[0, :, 0], trace.outputs[0, :, 0],
+                                  trace.targets[0, :, 0], chosen_t=t)
+right.plotly_chart(predictions)
 st.caption("These weights are random: the network has not learned to count, so its predictions "
            "are not the next number yet. What matters here is how each h_t is made.")
+exports.show(f"hidden-state-H{hidden_size}", trace=trace, settings=state.values(PAGE),
+             figure=predictions, snippet=export.reproduce_hidden_state(
+                 numbers, hidden_size, activation, scale, state.value(PAGE, "seed")))
 
 lesson.show_prompts(text)
 with st.expander("The engine's code that computed h_t", expanded=False):

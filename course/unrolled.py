@@ -1,8 +1,8 @@
 import numpy as np
 import streamlit as st
 
-from rnnviz import figures, formulas
-from ui import compute, lesson, state
+from rnnviz import export, figures, formulas
+from ui import compute, exports, lesson, state
 
 PAGE = "unrolled"
 text = lesson.page_header("unrolled")
@@ -19,8 +19,9 @@ grad_norm = full.grad_hidden_norm[0]
 
 with view:
     lesson.show_equations(text)
-    st.plotly_chart(figures.unrolled_graph(full.inputs[0, :, 0], full.hidden[0], grad_norm, back,
-                                           loss_steps={seq_len}), config={"displayModeBar": False})
+    graph = figures.unrolled_graph(full.inputs[0, :, 0], full.hidden[0], grad_norm, back,
+                                   loss_steps={seq_len})
+    st.plotly_chart(graph, config={"displayModeBar": False})
     direct = full.grad_hidden_direct[0, back - 1]
     total = full.grad_hidden[0, back - 1]
     st.markdown(f"**Backward pass at step $t = {back}$** — $\\|\\partial L/\\partial h_{{{back}}}\\|"
@@ -40,6 +41,9 @@ right.metric(f"Steps whose term is kept (k = {window})", f"{int(kept.sum())} of 
 right.metric("‖truncated − full‖ / ‖full‖ for dL/dW_h", f"{relative:.2%}")
 right.caption("With the loss on the last output only, truncation to k steps keeps exactly the "
               "terms of the last k steps and drops the rest.")
+exports.show(f"unrolled-T{seq_len}", trace=full, settings=state.values(PAGE), figure=graph,
+             snippet=export.reproduce_unrolled(seq_len, hidden_size, activation, radius,
+                                               state.value(PAGE, "seed"), window))
 
 lesson.show_prompts(text)
 lesson.show_quiz(text, PAGE)

@@ -99,3 +99,35 @@ curve = trace.grad_hidden_norm[0]   # ||dL/dh_t|| for t = 1..{seq_len}
 print(curve)
 figure = rnnviz.figures.grad_norms({{"{cell}": curve}})   # figure.show() draws it
 '''
+
+
+def reproduce_hidden_state(numbers, hidden_size, activation, scale, seed):
+    """The rnnviz calls behind the hidden-state page: a random RNN reading `numbers`."""
+    listed = ", ".join(f"{v:g}" for v in numbers)
+    return f'''import numpy as np
+import rnnviz
+
+numbers = np.array([{listed}], dtype=np.float32)
+following = np.append(numbers[1:], 2 * numbers[-1] - numbers[-2])   # the pattern continued
+model = rnnviz.Model("rnn", input_size=1, hidden_size={hidden_size}, output_size=1,
+                     nonlinearity="{activation}", weight_scale={scale!r}, seed={seed})
+trace = rnnviz.record(model, numbers[None, :, None], following[None, :, None], loss="mse",
+                      target="all")
+print(trace.hidden[0])   # h_t: one row per step t, one column per unit
+'''
+
+
+def reproduce_unrolled(seq_len, hidden_size, activation, radius, seed, window):
+    """The rnnviz calls behind the unrolled-network page: full and truncated BPTT."""
+    return f'''import torch
+import rnnviz
+
+task = rnnviz.tasks.get("sine", seq_len={seq_len})
+x, y = task.sample(1, torch.Generator().manual_seed({seed}))
+model = rnnviz.Model("rnn", input_size=1, hidden_size={hidden_size}, output_size=1,
+                     nonlinearity="{activation}", spectral_radius={radius!r}, seed={seed})
+full = rnnviz.record(model, x, y[:, -1], loss="mse", target="last")
+truncated = rnnviz.record(model, x, y[:, -1], loss="mse", target="last", tbptt={window})
+print(full.grad_hidden_norm[0])   # ||dL/dh_t|| for t = 1..{seq_len}
+print(truncated.param_grads["weight_hh"] - full.param_grads["weight_hh"])
+'''

@@ -10,12 +10,13 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import numpy as np
+import pyarrow
 import pytest
 import torch
 
 import rnnviz
 from rnnviz import export
-from tests.apptest import figure_titled, open_page
+from tests.apptest import figure_titled, open_page, texts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,10 +93,41 @@ def test_reproduce_snippet_gives_the_pages_numbers():
     query = {"cell": "lstm", "T": "40", "H": "12", "radius": "1.2", "fbias": "1.5", "seed": "3"}
     at = open_page("vanishing", query)
     curve = np.asarray(figure_titled(at, "at every time step")["data"][0]["y"], dtype=float)
+    np.testing.assert_array_equal(run_snippet(at)["curve"], curve)
+    labels = [button.label for button in at.get("download_button")]
+    assert labels == ["Trace (.npz)", "Settings (.json)", "Figure (.html)"]
+
+
+def run_snippet(at):
     snippet = next(code.value for code in at.code if "rnnviz.record" in code.value)
     namespace = {}
     with redirect_stdout(io.StringIO()):
         exec(compile(snippet, "<snippet>", "exec"), namespace)
-    np.testing.assert_array_equal(namespace["curve"], curve)
-    labels = [button.label for button in at.get("download_button")]
-    assert labels == ["Trace (.npz)", "Settings (.json)", "Figure (.html)"]
+    return namespace
+
+
+def test_hidden_state_snippet_gives_the_pages_hidden_states():
+    at = open_page("hidden", {"numbers": "2,-1,0.5,3,1", "H": "5", "act": "relu", "scale": "1.7",
+                              "seed": "11"})
+    chart = at.get("vega_lite_chart")[0].proto  # Streamlit sends the data as Arrow
+    drawn = pyarrow.ipc.open_stream(chart.data.data).read_all().to_pandas()
+    drawn = {(row.t, row.unit): row.h for row in drawn.itertuples()}
+    assert len(drawn) == 25
+    hidden = run_snippet(at)["trace"].hidden[0]
+    assert hidden.shape == (5, 5)
+    for (t, unit), h in drawn.items():
+        assert h == pytest.approx(float(hidden[t - 1, int(unit.split()[1]) - 1]), abs=1e-7)
+    assert [b.label for b in at.get("download_button")] == ["Trace (.npz)", "Settings (.json)",
+                                                             "Figure (.html)"]
+
+
+def test_unrolled_snippet_gives_the_pages_numbers():
+    at = open_page("unrolled", {"T": "12", "H": "4", "radius": "1.4", "back": "5", "k": "3",
+                                "seed": "2"})
+    namespace = run_snippet(at)
+    full, truncated = namespace["full"], namespace["truncated"]
+    shown = next(m for m in texts(at, "markdown") if "Backward pass at step" in m)
+    assert f"= {np.linalg.norm(full.grad_hidden[0, 4]):.3g}$" in shown
+    difference = np.linalg.norm(truncated.param_grads["weight_hh"] - full.param_grads["weight_hh"])
+    relative = difference / np.linalg.norm(full.param_grads["weight_hh"])
+    assert next(m.value for m in at.metric if "truncated" in m.label) == f"{relative:.2%}"
