@@ -1,17 +1,18 @@
 import numpy as np
 import streamlit as st
 
-from rnnviz import figures, formulas
-from ui import compute, lesson, state
+from rnnviz import export, figures, formulas
+from ui import compute, exports, lesson, state
 
 PAGE = "gates"
 text = lesson.page_header("gates")
 
 (cell, task_name, seq_len, sample), _ = state.widget_row(PAGE, "cell", "task", "T", "sample")
+seed = state.value(PAGE, "seed")
 
 with st.spinner(f"Training a {cell.upper()} on this task ({compute.GATE_STEPS} steps, in turn when "
                 "the server is busy; then cached)…"):
-    runs = compute.gate_traces(cell, task_name, seq_len, state.value(PAGE, "seed"))
+    runs = compute.gate_traces(cell, task_name, seq_len, seed)
 task, trained, untrained = runs["task"], runs["trained"], runs["untrained"]
 if task.loss == "ce":
     st.markdown(f"The trained {cell.upper()} names the right symbol **{runs['score']:.0%}** of the time "
@@ -35,7 +36,12 @@ else:
 gate_names = list(trained.gates)
 panels = {"untrained": {g: untrained.gates[g][sample] for g in gate_names},
           "trained": {g: trained.gates[g][sample] for g in gate_names}}
-st.plotly_chart(figures.gate_heatmaps(panels, strip, strip_rows, input_label))
+heatmaps = figures.gate_heatmaps(panels, strip, strip_rows, input_label)
+st.plotly_chart(heatmaps)
+exports.show(f"gates-{cell}-{task_name}-T{seq_len}", trace=trained, settings=state.values(PAGE),
+             figure=heatmaps, snippet=export.reproduce_gates(
+                 cell, task_name, seq_len, seed, compute.GATE_HIDDEN, compute.GATE_STEPS,
+                 seed + compute.GATE_SAMPLE_OFFSET))
 lesson.show_prompts(text)
 
 st.subheader("One step, one unit, with the numbers")

@@ -131,3 +131,17 @@ truncated = rnnviz.record(model, x, y[:, -1], loss="mse", target="last", tbptt={
 print(full.grad_hidden_norm[0])   # ||dL/dh_t|| for t = 1..{seq_len}
 print(truncated.param_grads["weight_hh"] - full.param_grads["weight_hh"])
 '''
+
+
+def reproduce_gates(cell, task_name, seq_len, seed, hidden_size, steps, sequences_seed):
+    """The rnnviz calls behind the gates page: a small cell trained on a memory task."""
+    return f'''import torch
+import rnnviz
+
+task = rnnviz.tasks.get("{task_name}", seq_len={seq_len})
+model = rnnviz.Model("{cell}", task.input_size, {hidden_size}, task.output_size, seed={seed})
+rnnviz.train(model, task, steps={steps}, lr=2e-2, batch_size=32, seed={seed})   # ~1 min
+x, y = task.sample(8, torch.Generator().manual_seed({sequences_seed}))
+trace = rnnviz.record(model, x, y, loss=task.loss, target=task.target)
+print(trace.gates.keys())   # each (8 sequences, {seq_len} steps, {hidden_size} units)
+'''

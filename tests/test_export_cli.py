@@ -131,3 +131,12 @@ def test_unrolled_snippet_gives_the_pages_numbers():
     difference = np.linalg.norm(truncated.param_grads["weight_hh"] - full.param_grads["weight_hh"])
     relative = difference / np.linalg.norm(full.param_grads["weight_hh"])
     assert next(m.value for m in at.metric if "truncated" in m.label) == f"{relative:.2%}"
+
+
+def test_gates_snippet_trains_the_same_cell_as_the_page():
+    at = open_page("gates")
+    drawn = figure_titled(at, "The gates of unit 1")["data"][0]["y"]  # the input gate i_t
+    trace = run_snippet(at)["trace"]
+    np.testing.assert_allclose(trace.gates["i"][0, :, 0], np.asarray(drawn, dtype=float), atol=1e-6)
+    assert [b.label for b in at.get("download_button")] == ["Trace (.npz)", "Settings (.json)",
+                                                             "Figure (.html)"]

@@ -81,6 +81,7 @@ def vanishing_training(cell, seq_len, hidden_size, radius, forget_bias, clip, th
 
 GATE_HIDDEN = 8
 GATE_STEPS = 400
+GATE_SAMPLE_OFFSET = 100  # the 8 sequences shown are drawn with seed + this, apart from training
 
 
 @st.cache_data(**CACHE)
@@ -98,7 +99,7 @@ def trained_gate_params(cell, task_name, seq_len, seed):
 def gate_traces(cell, task_name, seq_len, seed):
     """Untrained and trained models on the same 8 sequences."""
     task = rnnviz.tasks.get(task_name, seq_len=seq_len)
-    x, y = task.sample(8, torch.Generator().manual_seed(seed + 100))
+    x, y = task.sample(8, torch.Generator().manual_seed(seed + GATE_SAMPLE_OFFSET))
     untrained = rnnviz.Model(cell, task.input_size, GATE_HIDDEN, task.output_size, seed=seed)
     trained = rnnviz.Model(cell, task.input_size, GATE_HIDDEN, task.output_size, seed=seed)
     params, score = trained_gate_params(cell, task_name, seq_len, seed)
