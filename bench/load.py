@@ -73,8 +73,13 @@ class Student:
                 widget_id = getattr(widget, "id", "")
                 if widget_id and "-" in widget_id:
                     self.widgets[widget_id.rsplit("-", 1)[-1]] = widget_id
-            if kind == "script_finished":
+            if kind == "script_finished" and forward.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                 return time.perf_counter() - start
+
+    def widget_id(self, key):
+        if key not in self.widgets:
+            raise RuntimeError(f"the page drew no widget {key!r} (seen: {sorted(self.widgets)})")
+        return self.widgets[key]
 
     def slider_change(self):
         """One slider moved: the states of every slider this student has set (as a browser
@@ -84,7 +89,7 @@ class Student:
         states = []
         for name, value in self.values.items():
             state = BackMsg().rerun_script.widget_states.widgets.add()
-            state.id = self.widgets[name]
+            state.id = self.widget_id(name)
             state.double_array_value.data.append(value)
             states.append(state)
         combination = (self.page,) + tuple(self.values.get(k, DEFAULTS.get(k))
@@ -95,7 +100,7 @@ class Student:
 
     def train_click(self):
         state = BackMsg().rerun_script.widget_states.widgets.add()
-        state.id = self.widgets["lab.train"]
+        state.id = self.widget_id("lab.train")
         state.trigger_value = True
         return state
 
