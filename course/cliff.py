@@ -3,7 +3,7 @@ import streamlit as st
 
 import rnnviz
 from rnnviz import analysis, cliff, figures
-from ui import compute, lesson, state, training
+from ui import charts, compute, lesson, state, training
 
 PAGE = "cliff"
 text = lesson.page_header("cliff")
@@ -18,7 +18,7 @@ plain = cliff.descend(w0, b0, lr, iterations)
 clipped = cliff.descend(w0, b0, lr, iterations, clip=threshold)
 with view:
     paths = {"gradient descent": plain[:2], f"clipped to norm {threshold:g}": clipped[:2]}
-    st.plotly_chart(figures.loss_surface(w, b, loss, paths))
+    charts.plotly(st, figures.loss_surface(w, b, loss, paths))
     biggest = int(np.argmax(plain[2]))
     jump = float(np.hypot(np.diff(plain[0]), np.diff(plain[1])).max())
     st.markdown(f"Largest gradient on the way: **{plain[2][biggest]:.3g}** at step {biggest + 1}. "
@@ -31,7 +31,7 @@ with view:
 lesson.show_prompts(text)
 
 with st.expander("The same surface in 3-D"):
-    st.plotly_chart(figures.loss_surface_3d(w, b, loss))
+    charts.plotly(st, figures.loss_surface_3d(w, b, loss))
 
 st.subheader("Clipping a real gradient: by norm or by value")
 lesson.show_markdown(text, "Norm or value")

@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 from rnnviz import export, figures, formulas
-from ui import compute, exports, lesson, state
+from ui import charts, compute, exports, lesson, state
 
 PAGE = "gates"
 text = lesson.page_header("gates")
@@ -37,7 +37,7 @@ gate_names = list(trained.gates)
 panels = {"untrained": {g: untrained.gates[g][sample] for g in gate_names},
           "trained": {g: trained.gates[g][sample] for g in gate_names}}
 heatmaps = figures.gate_heatmaps(panels, strip, strip_rows, input_label)
-st.plotly_chart(heatmaps)
+charts.plotly(st, heatmaps)
 exports.show(f"gates-{cell}-{task_name}-T{seq_len}", trace=trained, settings=state.values(PAGE),
              figure=heatmaps, snippet=export.reproduce_gates(
                  cell, task_name, seq_len, seed, compute.GATE_HIDDEN, compute.GATE_STEPS,
@@ -55,13 +55,13 @@ with left:
         unit = state.widget(PAGE, "unit", high=compute.GATE_HIDDEN) - 1
     st.markdown(f"The trained {cell.upper()}, sample {sample}, unit {unit + 1} at step $t = {t}$:")
     st.latex(formulas.gate_step(trained, sample, t, unit))
-right.plotly_chart(figures.unit_gates(panels["trained"], unit, chosen_t=t))
+charts.plotly(right, figures.unit_gates(panels["trained"], unit, chosen_t=t))
 
 st.subheader("Gradient flow: gated cell against a vanilla RNN")
 lesson.show_markdown(text, "Gradient flow")
-st.plotly_chart(figures.grad_norms({f"trained {cell.upper()}": trained.grad_hidden_norm[sample],
-                                    "untrained vanilla RNN (tanh)": runs["vanilla"].grad_hidden_norm[sample]},
-                                   title="‖dL/dh_t‖ on the same sequence"))
+charts.plotly(st, figures.grad_norms({f"trained {cell.upper()}": trained.grad_hidden_norm[sample],
+                                      "untrained vanilla RNN (tanh)": runs["vanilla"].grad_hidden_norm[sample]},
+                                     title="‖dL/dh_t‖ on the same sequence"))
 st.page_link("course/vanishing.py", label="Explore this on the vanishing-gradient page",
              query_params={"cell": cell, "T": str(seq_len)})
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 import rnnviz
 from rnnviz import analysis, export, figures, formulas
-from ui import compute, exports, lesson, state
+from ui import charts, compute, exports, lesson, state
 
 PAGE = "hidden"
 text = lesson.page_header("hidden_state")
@@ -22,14 +22,14 @@ with view:
     lesson.show_equations(text)
     st.markdown(f"**Step $t = {t}$**, reading $x_{{{t}}} = {numbers[t - 1]:g}$. "
                 "Each column is one vector of the sum; each row is one hidden unit.")
-    st.plotly_chart(figures.step_vectors(terms, activation), config={"displayModeBar": False})
+    charts.plotly(st, figures.step_vectors(terms, activation), config={"displayModeBar": False})
 st.latex(formulas.rnn_step(terms, activation, t, full_matrices=hidden_size <= 4))
 
 left, right = st.columns(2, gap="large")
 left.vega_lite_chart(figures.hidden_trajectories(trace.hidden[0]), width="stretch")
 predictions = figures.predictions(trace.inputs[0, :, 0], trace.outputs[0, :, 0],
                                   trace.targets[0, :, 0], chosen_t=t)
-right.plotly_chart(predictions)
+charts.plotly(right, predictions)
 st.caption("These weights are random: the network has not learned to count, so its predictions "
            "are not the next number yet. What matters here is how each h_t is made.")
 exports.show(f"hidden-state-H{hidden_size}", trace=trace, settings=state.values(PAGE),

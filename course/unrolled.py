@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 from rnnviz import export, figures, formulas
-from ui import compute, exports, lesson, state
+from ui import charts, compute, exports, lesson, state
 
 PAGE = "unrolled"
 text = lesson.page_header("unrolled")
@@ -21,7 +21,7 @@ with view:
     lesson.show_equations(text)
     graph = figures.unrolled_graph(full.inputs[0, :, 0], full.hidden[0], grad_norm, back,
                                    loss_steps={seq_len})
-    st.plotly_chart(graph, config={"displayModeBar": False})
+    charts.plotly(st, graph, config={"displayModeBar": False})
     direct = full.grad_hidden_direct[0, back - 1]
     total = full.grad_hidden[0, back - 1]
     st.markdown(f"**Backward pass at step $t = {back}$** — $\\|\\partial L/\\partial h_{{{back}}}\\|"
@@ -33,7 +33,7 @@ lesson.show_markdown(text, "Truncated BPTT")
 left, right = st.columns([2, 1], gap="large")
 full_steps = np.linalg.norm(full.weight_hh_grad_steps["weight_hh"], axis=(1, 2))
 kept = np.arange(1, seq_len + 1) > seq_len - window
-left.plotly_chart(figures.weight_hh_contributions(full_steps, kept))
+charts.plotly(left, figures.weight_hh_contributions(full_steps, kept))
 full_grad = full.param_grads["weight_hh"]
 difference = np.linalg.norm(truncated.param_grads["weight_hh"] - full_grad)
 relative = difference / max(np.linalg.norm(full_grad), 1e-300)

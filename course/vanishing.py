@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 from rnnviz import analysis, export, figures
-from ui import compute, exports, lesson, state
+from ui import charts, compute, exports, lesson, state
 from ui.settings import CELL_LABELS
 
 PAGE = "vanishing"
@@ -28,7 +28,7 @@ with view:
         sigma_max = analysis.singular_values(blocks[0])[0]
         bound = analysis.tanh_bound(norms[-1], sigma_max, seq_len)
     curve = figures.grad_norms({CELL_LABELS[cell]: norms}, bound=bound)
-    st.plotly_chart(curve)
+    charts.plotly(st, curve)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = norms[0] / norms[-1]
     first, last = st.columns(2)
@@ -53,9 +53,9 @@ left, right = st.columns(2, gap="large")
 gate_names = {"lstm": "ifgo", "gru": "rzn"}.get(cell)
 eigenvalues = ({f"W_h{name}": analysis.eigenvalues(b) for name, b in zip(gate_names, blocks)}
                if gate_names else {"W_h": analysis.eigenvalues(blocks[0])})
-left.plotly_chart(figures.eigenvalue_plane(eigenvalues))
-right.plotly_chart(figures.per_step(trace.jacobian_norms[0, :, 0], "Step Jacobian norms",
-                                    "‖∂state_t / ∂state_{t−1}‖", reference=1.0))
+charts.plotly(left, figures.eigenvalue_plane(eigenvalues))
+charts.plotly(right, figures.per_step(trace.jacobian_norms[0, :, 0], "Step Jacobian norms",
+                                      "‖∂state_t / ∂state_{t−1}‖", reference=1.0))
 
 st.subheader("While training: clipping the exploding gradient")
 lesson.show_markdown(text, "Clipping")
@@ -74,7 +74,7 @@ if run["diverged_at"] is not None:
              "Try clipping by norm, a smaller learning rate, or a smaller spectral radius.")
 if len(run["grad_norm"]):
     left, right = st.columns(2, gap="large")
-    left.plotly_chart(figures.grad_heatmap(run["iterations"], run["grad_hidden_norm"]))
-    right.plotly_chart(figures.clipping(run["grad_norm"], run["clipped_grad_norm"], threshold, clip))
+    charts.plotly(left, figures.grad_heatmap(run["iterations"], run["grad_hidden_norm"]))
+    charts.plotly(right, figures.clipping(run["grad_norm"], run["clipped_grad_norm"], threshold, clip))
 
 lesson.show_quiz(text, PAGE)

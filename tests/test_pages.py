@@ -278,6 +278,15 @@ def test_presenter_link_keeps_only_the_named_controls_and_their_values():
     assert at.toggle(key="presenter").value is True
 
 
+def test_presenter_mode_draws_every_chart_with_projector_sized_type():
+    normal = open_page("vanishing")
+    presenting = open_page("vanishing", {"present": "1"})
+    for chart, figure in zip(presenting.get("plotly_chart"), plotly_figures(presenting)):
+        assert chart.proto.theme == ""  # Streamlit's chart theme would set its own sizes
+        assert figure["layout"]["font"]["size"] >= 20
+    assert all(chart.proto.theme == "streamlit" for chart in normal.get("plotly_chart"))
+
+
 def test_every_page_offers_a_link_to_this_view():
     at = open_page("unrolled", {"T": "12"})
     links = [c.value for c in at.code if c.value.startswith("http")]

@@ -8,7 +8,7 @@ import torch
 import rnnviz
 import rnnviz.experiments
 from rnnviz import figures
-from ui import compute, exports, state, training
+from ui import charts, compute, exports, state, training
 
 
 def show_results(store, settings):
@@ -38,15 +38,15 @@ def show_results(store, settings):
         st.markdown(" ".join(verdicts))
 
     one, two = st.columns(2, gap="large")
-    one.plotly_chart(figures.loss_curves({n: r["loss"] for n, r in runs.items()}), key="lab.loss")
+    charts.plotly(one, figures.loss_curves({n: r["loss"] for n, r in runs.items()}), key="lab.loss")
     if full_task.loss == "ce":
-        two.plotly_chart(figures.loss_curves({n: r["accuracy"] for n, r in runs.items()},
-                                             title="Accuracy on each training batch", log=False,
-                                             threshold=full_task.solved))
+        charts.plotly(two, figures.loss_curves({n: r["accuracy"] for n, r in runs.items()},
+                                               title="Accuracy on each training batch", log=False,
+                                               threshold=full_task.solved))
     else:
-        two.plotly_chart(figures.loss_curves({n: r["loss"] for n, r in runs.items()},
-                                             title="MSE on each training batch",
-                                             threshold=full_task.solved))
+        charts.plotly(two, figures.loss_curves({n: r["loss"] for n, r in runs.items()},
+                                               title="MSE on each training batch",
+                                               threshold=full_task.solved))
 
     finished = {n: r for n, r in runs.items() if "model" in r}
     if finished:
@@ -64,12 +64,12 @@ def show_results(store, settings):
                 rows.append({"cell": n, "MSE": f"{tr.loss:.4f}", "RMSE": f"{np.sqrt(tr.loss):.4f}"})
         st.dataframe(rows, hide_index=True)
         if task_name == "sine":
-            st.plotly_chart(figures.forecast(x[0, :, 0].numpy(), y[0, :, 0].numpy(),
-                                             {n: tr.outputs[0, :, 0] for n, tr in traces.items()}))
+            charts.plotly(st, figures.forecast(x[0, :, 0].numpy(), y[0, :, 0].numpy(),
+                                               {n: tr.outputs[0, :, 0] for n, tr in traces.items()}))
         elif task_name in ("count", "adding"):
-            st.plotly_chart(figures.predicted_against_true(
-                y[:, 0].numpy(), {n: tr.outputs[:, 0] for n, tr in traces.items()},
-                "next number" if task_name == "count" else "sum"))
+            charts.plotly(st, figures.predicted_against_true(
+                  y[:, 0].numpy(), {n: tr.outputs[:, 0] for n, tr in traces.items()},
+                  "next number" if task_name == "count" else "sum"))
         elif task_name == "text":
             name = st.selectbox("Network", list(finished))
             for step, params in sorted(finished[name]["snapshots"].items()):
@@ -86,10 +86,10 @@ def show_results(store, settings):
             codes = rnnviz.tasks.encode(passage)
             one_hot = torch.nn.functional.one_hot(codes, full_task.input_size).float()[None]
             reading = rnnviz.record(models[name], one_hot[:, :-1], codes[None, 1:], "ce", "all")
-            st.plotly_chart(figures.text_activation(passage[:-1], reading.hidden[0, :, unit], unit))
-        st.plotly_chart(figures.clipping(finished[next(iter(finished))]["grad_norm"],
-                                         finished[next(iter(finished))]["clipped_grad_norm"],
-                                         settings["c"], settings["clip"]))
+            charts.plotly(st, figures.text_activation(passage[:-1], reading.hidden[0, :, unit], unit))
+        charts.plotly(st, figures.clipping(finished[next(iter(finished))]["grad_norm"],
+                                           finished[next(iter(finished))]["clipped_grad_norm"],
+                                           settings["c"], settings["clip"]))
         exports.histories(f"lab-{task_name}", {name: run["history"] for name, run in finished.items()})
         gated = [n for n, r in finished.items() if r["model"]["cell"] in ("lstm", "gru")]
         if task_name in ("adding", "copy") and gated:
@@ -104,11 +104,11 @@ def show_sweep(page):
     if sweep is None:
         st.info("No sweep results are shipped yet: run `python -m rnnviz.experiments lag-sweep`.")
         return
-    charts = st.columns(2, gap="large")
-    for column, name in zip(charts, ("adding", "copy")):
+    columns = st.columns(2, gap="large")
+    for column, name in zip(columns, ("adding", "copy")):
         points = [p for p in sweep["results"] if p["task"] == name]
         if points:
-            column.plotly_chart(figures.lag_sweep(points, name, points[0]["metric"], points[0]["threshold"]))
+            charts.plotly(column, figures.lag_sweep(points, name, points[0]["metric"], points[0]["threshold"]))
     st.caption(f"Each point: {sweep['settings']['steps']} Adam steps, hidden size "
                f"{sweep['settings']['hidden_size']}, seed {sweep['settings']['seed']}; big circles "
                "solved the task, crosses did not. Made by `python -m rnnviz.experiments lag-sweep`. "

@@ -17,6 +17,7 @@ import torch
 
 import rnnviz
 from rnnviz import figures
+from ui import charts
 from ui.settings import CELL_LABELS
 
 # Trainings at once on this server; the rest wait their turn. One core stays free for the
@@ -98,8 +99,8 @@ def train_all(settings, store, progress_bar, chart):
                                       text=f"Training {name}: step {step + 1} of {settings['steps']}, "
                                            f"loss {loss:.4g}")
                 draws[0] += 1  # each redraw is a new element: it needs its own key
-                chart.plotly_chart(figures.loss_curves({n: r["loss"] for n, r in result.items()}),
-                                   key=f"lab.live.{index}.{draws[0]}")
+                charts.plotly(chart, figures.loss_curves({n: r["loss"] for n, r in result.items()}),
+                                     key=f"lab.live.{index}.{draws[0]}")
 
         hist = rnnviz.train(model, task, steps=settings["steps"], lr=settings["lr"],
                             optimizer=settings["opt"], clip=clip, tbptt=settings["k"] or None,
