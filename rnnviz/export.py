@@ -140,7 +140,7 @@ import rnnviz
 
 task = rnnviz.tasks.get("{task_name}", seq_len={seq_len})
 model = rnnviz.Model("{cell}", task.input_size, {hidden_size}, task.output_size, seed={seed})
-rnnviz.train(model, task, steps={steps}, lr=2e-2, batch_size=32, seed={seed})   # ~1 min
+rnnviz.train(model, task, steps={steps}, lr=2e-2, batch_size=32, seed={seed})   # a few seconds
 x, y = task.sample(8, torch.Generator().manual_seed({sequences_seed}))
 trace = rnnviz.record(model, x, y, loss=task.loss, target=task.target)
 print(trace.gates.keys())   # each (8 sequences, {seq_len} steps, {hidden_size} units)
