@@ -44,6 +44,17 @@ TRAINS_ON = {"vanishing": ("vanishing.T", "vanishing.radius")}
 DEFAULTS = {"vanishing.T": 50, "vanishing.radius": 0.9}
 
 
+def combination(page, values):
+    """The settings a page trains for (the cache key that matters), from a student's sliders."""
+    return (page,) + tuple(values.get(k, DEFAULTS[k]) for k in TRAINS_ON.get(page, ()))
+
+
+def new_results(asked):
+    """Where a class's figures are collected; `asked` is shared by every class on a server."""
+    return {"rerun": [], "rerun that trained": [], "lab training": [], "errors": [],
+            "asked": asked, "by page": {}, "health_ok": 0, "health_failed": 0, "memory": []}
+
+
 class Student:
     def __init__(self, url, page, seed, results):
         self.ws_url = url.replace("http", "ws", 1) + "/_stcore/stream"
@@ -92,10 +103,9 @@ class Student:
             state.id = self.widget_id(name)
             state.double_array_value.data.append(value)
             states.append(state)
-        combination = (self.page,) + tuple(self.values.get(k, DEFAULTS.get(k))
-                                           for k in TRAINS_ON.get(self.page, ()))
-        trains = self.page in TRAINS_ON and combination not in self.results["asked"]
-        self.results["asked"].add(combination)
+        asked = combination(self.page, self.values)
+        trains = self.page in TRAINS_ON and asked not in self.results["asked"]
+        self.results["asked"].add(asked)
         return states, trains
 
     def train_click(self):
@@ -144,9 +154,7 @@ async def watch_health(url, until, results, pid):
 
 
 async def simulate(url, students, seconds, pid, lab_every, asked):
-    results = {"rerun": [], "rerun that trained": [], "lab training": [], "errors": [],
-               "asked": asked, "by page": {}, "health_ok": 0, "health_failed": 0,
-               "memory": []}
+    results = new_results(asked)
     until = time.monotonic() + seconds
     pages = list(PAGES)
     crowd = [Student(url, LAB if lab_every and k % lab_every == lab_every - 1
@@ -207,12 +215,11 @@ def main():
 async def warm_up(url, asked):
     """One visit to every page and one lab training first, so 'before' is a server that has
     loaded its code (the first training alone imports ~70 MB of torch.optim machinery)."""
-    scratch = {"rerun": [], "rerun that trained": [], "lab training": [], "errors": [],
-               "asked": asked, "by page": {}}
+    scratch = new_results(asked)
     for page in PAGES:
         await Student(url, page, 0, scratch).attend(until=0)
         if page in TRAINS_ON:  # opening the page trained its default settings
-            asked.add((page,) + tuple(DEFAULTS[k] for k in TRAINS_ON[page]))
+            asked.add(combination(page, {}))
     student = Student(url, LAB, 0, scratch)
     async with websockets.connect(student.ws_url, subprotocols=["streamlit"],
                                   origin=student.origin, max_size=None) as ws:

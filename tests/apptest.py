@@ -24,6 +24,13 @@ def open_page(name, query=None):
     return at
 
 
+def lab_train(at):
+    """Press the training lab's Train button, as a learner would."""
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert_no_exception(at)
+    return at
+
+
 def assert_no_exception(at):
     assert not at.exception, [e.message for e in at.exception]
 

@@ -11,7 +11,7 @@ import torch
 import rnnviz
 from rnnviz import analysis, cliff
 from rnnviz.experiments import DEFAULT_OUT, main as experiments_main
-from tests.apptest import assert_no_exception, open_page, plotly_figures, texts
+from tests.apptest import assert_no_exception, lab_train, open_page, plotly_figures, texts
 
 
 def direct_loss(w, b):
@@ -110,12 +110,6 @@ def test_generated_text_is_deterministic_and_prompt_is_checked():
     assert first == rnnviz.generate_text(model, "The river", 50, 0.8, seed=3)
     with pytest.raises(ValueError, match="corpus's characters"):
         rnnviz.generate_text(model, "Ωmega", 10)
-
-
-def lab_train(at):
-    next(b for b in at.button if b.label == "Train").click().run()
-    assert_no_exception(at)
-    return at
 
 
 def test_lab_default_run_learns_and_says_so():

@@ -7,7 +7,7 @@ import pytest
 import tomllib
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from tests.apptest import ROOT, assert_no_exception, open_page, texts
+from tests.apptest import ROOT, assert_no_exception, lab_train, open_page, texts
 from ui.settings import PAGES, SEED
 
 CHARTED = [page for page in PAGES if page != "lab"]  # the lab draws once it has trained
@@ -131,8 +131,7 @@ def test_the_lab_trains_every_cell_with_every_slider_at_its_end(task, end):
     query.update(task=task, cells="rnn_tanh,rnn_relu,lstm,gru", steps="10", bi=str(int(end == "high")))
     at = open_page("lab", query)
     assert_every_setting_valid(at, "lab")
-    next(b for b in at.button if b.label == "Train").click().run()
-    assert_no_exception(at)
+    lab_train(at)
     said = " ".join(texts(at, "markdown") + texts(at, "error"))
     for label in ("RNN (tanh)", "RNN (ReLU)", "LSTM", "GRU"):
         assert label in said  # each cell's result is reported, in words
