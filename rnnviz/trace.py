@@ -59,17 +59,41 @@ class Trace:
 
     @property
     def overflow(self):
-        """None, or in words where the numbers stopped being finite (e.g. a ReLU RNN
-        whose hidden state grows past what floating point can hold)."""
-        for name, array in (("the hidden state h_t", self.hidden), ("dL/dh_t", self.grad_hidden)):
+        """None, or in words where the numbers stopped being finite: an input that was not
+        finite to begin with, or a state or gradient that grew past what floating point can
+        hold (e.g. a ReLU RNN with a large spectral radius)."""
+        bad_input = ~np.isfinite(self.inputs).all(axis=(0, 2))
+        if bad_input.any():
+            return f"the input x_t is not a finite number at step t = {np.flatnonzero(bad_input)[0] + 1}"
+        for name, array, first in (("the hidden state h_t", self.hidden, True),
+                                   ("∂L/∂h_t", self.grad_hidden, False)):
             bad = ~np.isfinite(array).all(axis=(0, 2))
             if bad.any():
                 steps = np.flatnonzero(bad) + 1
-                where = steps[0] if name.startswith("the hidden") else steps[-1]
-                return f"{name} overflowed to infinity at step t = {where}"
+                where = steps[0] if first else steps[-1]
+                what = "overflowed to infinity" if np.isinf(array).any() else "became NaN (not a number)"
+                return f"{name} {what} at step t = {where}"
         if not np.isfinite(self.loss):
             return "the loss overflowed to infinity"
         return None
+
+    @property
+    def underflow(self):
+        """None, or the last step t at which ∂L/∂h_t has shrunk below the smallest normal
+        number of the dtype (float32: 1.2e-38), having been tiny already at t + 1: from there
+        back the numbers lose precision and then flush to 0, so a curve flattens or stops where
+        the true gradient keeps shrinking. A dead ReLU, which zeroes a sizeable gradient in
+        one step, is not this."""
+        if self.overflow:
+            return None
+        norms = self.grad_hidden_norm
+        tiny = np.finfo(self.grad_hidden.dtype).tiny
+        steps = []
+        for row in norms:
+            below = np.flatnonzero(row < tiny)
+            if below.size and below[-1] + 1 < len(row) and 0 < row[below[-1] + 1] < tiny * 1e8:
+                steps.append(below[-1] + 1)
+        return int(max(steps)) if steps else None
 
     @property
     def grad_hidden_norm(self):
@@ -83,7 +107,8 @@ class Trace:
     def jacobian_norms(self):
         from .analysis import step_jacobians
 
-        norms = [_spectral_norms(step_jacobians(self.cell, self.nonlinearity, d.params, d.caches, b))
+        norms = [d.in_time_order(_spectral_norms(step_jacobians(self.cell, self.nonlinearity,
+                                                                d.params, d.caches, b)), axis=0)
                  for d in self._directions for b in range(self.hidden.shape[0])]
         B = self.hidden.shape[0]
         return np.stack([np.stack(norms[k * B:(k + 1) * B]) for k in range(len(self._directions))],
@@ -92,8 +117,9 @@ class Trace:
     @cached_property
     def weight_hh_grad_steps(self):
         # (T, G*H, B) @ (T, B, H): each step's outer products summed over the batch
-        return {f"weight_hh{d.suffix}": d.grad_hh.transpose(1, 2, 0)
-                @ bptt.previous_hidden(d.hidden).transpose(1, 0, 2)
+        return {f"weight_hh{d.suffix}": d.in_time_order(
+                    d.grad_hh.transpose(1, 2, 0) @ bptt.previous_hidden(d.hidden).transpose(1, 0, 2),
+                    axis=0)
                 for d in self._directions}
 
 
@@ -116,6 +142,10 @@ class _Direction:
     caches: dict      # {name: (B, T, ...)} the step functions' intermediates
     grad_hh: np.ndarray
 
+    def in_time_order(self, array, axis):
+        """An array along this direction's steps, put in the order t = 1 .. T."""
+        return np.flip(array, axis=axis) if self.suffix else array
+
 
 def _as_numpy(value, dtype):
     if isinstance(value, torch.Tensor):
@@ -131,6 +161,9 @@ def _head_loss(features, weight, bias, y, loss):
         return outputs, float(np.mean(diff ** 2)), 2.0 * diff / diff.size
     logits = outputs.reshape(-1, outputs.shape[-1])
     labels = y.reshape(-1).astype(np.int64)
+    if labels.size and (labels.min() < 0 or labels.max() >= logits.shape[-1]):
+        raise ValueError(f"class labels must be from 0 to {logits.shape[-1] - 1}, "
+                         f"got {labels.min()} .. {labels.max()}")
     shifted = logits - logits.max(axis=-1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     rows = np.arange(len(labels))
@@ -170,7 +203,7 @@ def _record(model, params, x, y, loss, target, tbptt):
     for suffix in model.directions:
         direction_params = {name: params[name + suffix]
                             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
-        x_dir = x[:, ::-1] if suffix else x  # the reverse direction reads time backwards
+        x_dir = x[:, ::-1].copy() if suffix else x  # the reverse direction reads time backwards
         if model.cell == "lstm" and not cuts:
             run = LSTMRun(direction_params, x_dir)
         else:
