@@ -8,11 +8,11 @@
     tr.grad_hidden_norm   # ||dL/dh_t|| for every sample and step
 """
 
-from . import analysis, cliff, figures, tasks
+from . import analysis, checkpoints, cliff, figures, model, tasks
 from .model import Model
 from .trace import Trace, record
 from .generate import generate_text
 from .train import History, train
 
-__all__ = ["Model", "Trace", "History", "record", "train", "generate_text", "tasks", "analysis", "cliff",
+__all__ = ["Model", "Trace", "History", "record", "train", "generate_text", "tasks", "analysis", "checkpoints", "cliff",
            "figures"]

@@ -61,7 +61,7 @@ def rnn_step_backward(grad_state, cache, p, nonlinearity="tanh"):
 
 
 def lstm_step(x_t, state, p, nonlinearity=None):
-    """LSTM step (Hochreiter & Schmidhuber 1997, with a forget gate), PyTorch's gate order.
+    """LSTM step (Hochreiter & Schmidhuber 1997; forget gate: Gers et al. 2000), PyTorch's gate order.
 
         i_t = sigmoid(W_xi x_t + W_hi h_{t-1} + b_i)    input gate
         f_t = sigmoid(W_xf x_t + W_hf h_{t-1} + b_f)    forget gate

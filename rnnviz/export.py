@@ -67,6 +67,7 @@ def write_atomic(path, data):
     try:
         with os.fdopen(handle, mode) as file:
             file.write(data)
+        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the file from other users
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
@@ -82,18 +83,18 @@ def save_trace(trace, path, settings):
     return path
 
 
-def reproduce_vanishing(cell, seq_len, hidden_size, radius, forget_bias, seed):
+def reproduce_vanishing(cell, seq_len, hidden_size, radius, init, forget_bias, seed):
     """The rnnviz calls that compute the vanishing-gradient page's curve."""
-    kind, _, nonlinearity = cell.partition("_")
-    extra = f", forget_bias={forget_bias!r}" if kind == "lstm" else ""
-    nl = f', nonlinearity="{nonlinearity}"' if nonlinearity else ""
+    extra = f", forget_bias={forget_bias!r}" if cell == "lstm" else ""
     return f'''import torch
 import rnnviz
 
 task = rnnviz.tasks.get("adding", seq_len={seq_len})
 x, y = task.sample(1, torch.Generator().manual_seed({seed}))
-model = rnnviz.Model("{kind}", input_size=2, hidden_size={hidden_size}, output_size=1{nl},
-                     seed={seed}, spectral_radius={radius!r}{extra})
+# float64, so that a gradient of 1e-60 is a number and not a flush to 0
+model = rnnviz.Model.from_choice("{cell}", input_size=2, hidden_size={hidden_size}, output_size=1,
+                                 seed={seed}, init="{init}", spectral_radius={radius!r},
+                                 dtype=torch.float64{extra})
 trace = rnnviz.record(model, x, y, loss=task.loss, target=task.target)
 curve = trace.grad_hidden_norm[0]   # ||dL/dh_t|| for t = 1..{seq_len}
 print(curve)
@@ -133,15 +134,15 @@ print(truncated.param_grads["weight_hh"] - full.param_grads["weight_hh"])
 '''
 
 
-def reproduce_gates(cell, task_name, seq_len, seed, hidden_size, steps, sequences_seed):
-    """The rnnviz calls behind the gates page: a small cell trained on a memory task."""
+def reproduce_gates(cell, task_name, seq_len, sequences_seed):
+    """The rnnviz calls behind the gates page: a shipped trained cell on 8 sequences."""
     return f'''import torch
 import rnnviz
 
 task = rnnviz.tasks.get("{task_name}", seq_len={seq_len})
-model = rnnviz.Model("{cell}", task.input_size, {hidden_size}, task.output_size, seed={seed})
-rnnviz.train(model, task, steps={steps}, lr=2e-2, batch_size=32, seed={seed})   # a few seconds
+model = rnnviz.checkpoints.load("{cell}", "{task_name}")   # trained by rnnviz.checkpoints.make()
 x, y = task.sample(8, torch.Generator().manual_seed({sequences_seed}))
 trace = rnnviz.record(model, x, y, loss=task.loss, target=task.target)
-print(trace.gates.keys())   # each (8 sequences, {seq_len} steps, {hidden_size} units)
+print(trace.gates.keys())   # each (8 sequences, {seq_len} steps, hidden units)
+print(rnnviz.checkpoints.score(model, "{task_name}", {seq_len}))   # held-out score, constant answer's
 '''

@@ -214,12 +214,18 @@ def weight_hh_contributions(step_norms, kept):
 
 # --- Vanishing and exploding gradients ---------------------------------------------------
 
-def grad_norms(curves, bound=None, title="‖∂L/∂h<sub>t</sub>‖ at every time step"):
-    """||dL/dh_t|| against t on a log axis, one line per curve; `bound` dashed beside it."""
+def grad_norms(curves, bound=None, title="‖∂L/∂h<sub>t</sub>‖ at every time step", dashed=()):
+    """||dL/dh_t|| against t on a log axis, one line per curve; `bound` dashed beside it.
+    The curves named in `dashed` are drawn dashed, the k-th of them in the colour of the
+    k-th solid curve (an untrained network beside its trained self)."""
+    solid = [label for label in curves if label not in dashed]
+    colour = {label: PALETTE[k % len(PALETTE)] for k, label in enumerate(solid)}
+    colour.update({label: PALETTE[k % len(PALETTE)] for k, label in
+                   enumerate(label for label in curves if label in dashed)})
     data = [dict(type="scatter", x=steps(len(values)), y=_positive(values), name=label,
                  mode="lines+markers", marker=dict(size=5),
-                 line=dict(color=PALETTE[k % len(PALETTE)], width=3))
-            for k, (label, values) in enumerate(curves.items())]
+                 line=dict(color=colour[label], width=3, dash="dash" if label in dashed else "solid"))
+            for label, values in curves.items()]
     if bound is not None:
         data.append(dict(type="scatter", x=steps(len(bound)), y=_positive(bound), mode="lines",
                          name="bound σ<sub>max</sub><sup>T−t</sup> ‖∂L/∂h<sub>T</sub>‖",
@@ -257,6 +263,8 @@ def per_step(values, title, y_title, log=False, reference=None):
     shapes, notes = [], []
     if reference is not None:
         line, note = _hline(reference, f"{reference:g}")
+        if log:
+            note["y"] = np.log10(reference)
         shapes, notes = [line], [note]
     return _figure([curve], title, height=330, showlegend=False, shapes=shapes, annotations=notes,
                    xaxis=_axis("time step t"), yaxis=_axis(y_title, type="log" if log else "linear"))
@@ -273,13 +281,19 @@ def grad_heatmap(iterations, norms):
                    xaxis=_axis("time step t"), yaxis=_axis("training iteration"))
 
 
-def clipping(grad_norm, clipped_grad_norm, threshold=None, kind="none"):
-    """The global gradient norm per iteration before and after clipping."""
-    iterations = np.arange(1, len(grad_norm) + 1)
-    data = [dict(type="scatter", x=iterations, y=_positive(grad_norm), name="before clipping",
-                 mode="lines", line=dict(color=PALETTE[1], width=3)),
-            dict(type="scatter", x=iterations, y=_positive(clipped_grad_norm), name="after clipping",
-                 mode="lines", line=dict(color=PALETTE[0], width=3, dash="dot"))]
+def clipping(runs, threshold=None, kind="none"):
+    """The global gradient norm per iteration before (solid) and after (dotted) clipping, for
+    each network in `runs` = {name: (grad_norm, clipped_grad_norm)}, one colour each."""
+    data = []
+    for k, (name, (grad_norm, clipped_grad_norm)) in enumerate(runs.items()):
+        iterations = np.arange(1, len(grad_norm) + 1)
+        prefix = f"{name}: " if len(runs) > 1 else ""
+        colour = PALETTE[k % len(PALETTE)] if len(runs) > 1 else None
+        data += [dict(type="scatter", x=iterations, y=_positive(grad_norm), name=prefix + "before clipping",
+                      mode="lines", line=dict(color=colour or PALETTE[1], width=3)),
+                 dict(type="scatter", x=iterations, y=_positive(clipped_grad_norm),
+                      name=prefix + "after clipping", mode="lines",
+                      line=dict(color=colour or PALETTE[0], width=3, dash="dot"))]
     shapes, notes = [], []
     if kind == "norm" and threshold is not None:
         line, note = _hline(threshold, f"threshold c = {threshold:g}")
@@ -352,6 +366,25 @@ def unit_gates(gates, unit, chosen_t=None):
 
 
 # --- Training lab ------------------------------------------------------------------------
+
+def live_loss_spec(steps, threshold=None):
+    """The Vega-Lite spec of the lab's live loss chart, with no data in it: the page sends new
+    rows under the same spec while training, so the browser updates the drawn chart in place
+    instead of mounting a new one (which, redrawn every fraction of a second, never showed).
+    x spans the whole run from the start, so the curves grow to the right."""
+    import altair as alt
+
+    line = alt.Chart().mark_line(strokeWidth=3).encode(
+        x=alt.X("step:Q", title="training step", scale=alt.Scale(domain=[1, max(int(steps), 2)])),
+        y=alt.Y("loss:Q", title="loss (log scale)", scale=alt.Scale(type="log")),
+        color=alt.Color("network:N", title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(range=PALETTE)),
+    )
+    spec = line.properties(title="Training loss, live", height=340).to_dict(validate=False)
+    for name in ("data", "datasets", "config", "$schema"):  # the page supplies the data
+        spec.pop(name, None)
+    return spec
+
 
 def loss_curves(curves, title="Training loss", log=True, threshold=None):
     """One loss (or metric) curve per cell, against the training step."""
@@ -449,28 +482,44 @@ def loss_surface_3d(w, b, loss):
 
 
 def lag_sweep(points, task_name, metric, threshold):
-    """Final metric against the lag for each cell, with the 'solved' level and the lag at
-    which Hochreiter & Schmidhuber (1997) reported the LSTM succeeding."""
-    cells = sorted({p["cell"] for p in points}, key=["rnn", "lstm", "gru"].index)
+    """The metric at the end of training against the lag, per cell: every seed as a small dot,
+    their median as a line, a big circle where most seeds solved it (a cross where most did
+    not); the 'solved' level, and the lag at which Hochreiter & Schmidhuber (1997) reported
+    the LSTM succeeding."""
     names = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
+    cells = sorted({p["cell"] for p in points}, key=list(names).index)
+    lags = sorted({p["lag"] for p in points})
     data = []
     for k, cell in enumerate(cells):
-        mine = sorted((p for p in points if p["cell"] == cell), key=lambda p: p["lag"])
+        mine = [p for p in points if p["cell"] == cell]
+        runs = [[p for p in mine if p["lag"] == lag] for lag in lags]
+        solved = [sum(p["solved"] for p in at) for at in runs]
+        steps_to_solve = [np.median([p["solved_at"] for p in at if p["solved"]]) if n else None
+                          for n, at in zip(solved, runs)]
+        colour = PALETTE[k % len(PALETTE)]
         data.append(dict(type="scatter", x=[p["lag"] for p in mine], y=[p["final_metric"] for p in mine],
-                         name=names.get(cell, cell), mode="lines+markers",
-                         line=dict(color=PALETTE[k], width=3),
-                         marker=dict(size=[14 if p["solved"] else 8 for p in mine],
-                                     symbol=["circle" if p["solved"] else "x" for p in mine]),
-                         hovertemplate="lag %{x}: %{y:.3g}<extra>" + names.get(cell, cell) + "</extra>"))
+                         mode="markers", marker=dict(color=colour, size=6, opacity=0.45),
+                         showlegend=False, name=names[cell] + " seeds",
+                         hovertemplate="lag %{x}, one seed: %{y:.3g}<extra>" + names[cell] + "</extra>"))
+        text = [f"{n} of {len(at)} seeds solved" + (f", median {s:.0f} steps to solve" if s else "")
+                for n, at, s in zip(solved, runs, steps_to_solve)]
+        most = [2 * n > len(at) for n, at in zip(solved, runs)]
+        data.append(dict(type="scatter", x=lags, y=[float(np.median([p["final_metric"] for p in at])) for at in runs],
+                         name=names[cell], mode="lines+markers", text=text,
+                         line=dict(color=colour, width=3),
+                         marker=dict(size=[14 if m else 10 for m in most],
+                                     symbol=["circle" if m else "x" for m in most]),
+                         hovertemplate="lag %{x}: median %{y:.3g}, %{text}<extra>" + names[cell] + "</extra>"))
     line, note = _hline(threshold, f"solved: {metric} {'≥' if metric == 'accuracy' else '≤'} {threshold:g}")
     if metric != "accuracy":
         note["y"] = np.log10(threshold)
     shapes = [line, dict(type="line", x0=100, x1=100, y0=0, y1=1, yref="paper",
-                         line=dict(color=PALETTE[1], dash="dot"))]
-    notes = [note, dict(x=np.log10(100), y=1, yref="paper", text="H&S 1997: LSTM solves lag 100+",
+                         line=dict(color="grey", dash="dot"))]
+    notes = [note, dict(x=np.log10(100), y=1, yref="paper", text="lag 100: H&S 1997",
                         showarrow=False, xanchor="right", yanchor="bottom", font=dict(size=12))]
     return _figure(data, f"How long can it remember? ({task_name})", height=380,
                    legend=dict(orientation="h", y=-0.3), shapes=shapes, annotations=notes,
-                   xaxis=_axis("lag T (steps between the signal and the answer)", type="log"),
-                   yaxis=_axis(f"{metric} after training", type="linear" if metric == "accuracy" else "log",
+                   xaxis=_axis("lag T (steps between the signal and the answer)", type="log",
+                               tickvals=lags, ticktext=[str(lag) for lag in lags]),
+                   yaxis=_axis(f"{metric} at the end of training", type="linear" if metric == "accuracy" else "log",
                                exponentformat="power"))

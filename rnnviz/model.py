@@ -8,6 +8,19 @@ from .cells import CELLS
 
 INITS = ("default", "orthogonal", "identity")
 
+# The one table of the cells a learner can pick: choice -> (cell, nonlinearity, label).
+CELL_CHOICES = {
+    "rnn_tanh": ("rnn", "tanh", "RNN (tanh)"),
+    "rnn_relu": ("rnn", "relu", "RNN (ReLU)"),
+    "lstm": ("lstm", "tanh", "LSTM"),
+    "gru": ("gru", "tanh", "GRU"),
+}
+CELL_LABELS = {choice: label for choice, (_, _, label) in CELL_CHOICES.items()}
+# The LSTM's forget-gate bias wherever rnnviz trains one (lab, lag sweep, checkpoints): +1,
+# so the forget gate starts mostly open (f_t near 0.73), the common choice of Jozefowicz,
+# Zaremba & Sutskever (2015).
+LSTM_FORGET_BIAS = 1.0
+
 
 class Model:
     """A recurrent cell (one layer, optionally bidirectional) followed by a linear head.
@@ -50,6 +63,16 @@ class Model:
         self.seed = seed
         self.dtype = dtype
         self.params = self._init_params(init, weight_scale, spectral_radius, forget_bias)
+
+    @classmethod
+    def from_choice(cls, choice, input_size, hidden_size, output_size, forget_bias=None, **kwargs):
+        """A Model for one of CELL_CHOICES ("rnn_tanh", "rnn_relu", "lstm", "gru");
+        forget_bias applies to the LSTM and is ignored for the other cells."""
+        if choice not in CELL_CHOICES:
+            raise ValueError(f"unknown cell choice {choice!r}: choose one of {', '.join(CELL_CHOICES)}")
+        cell, nonlinearity, _ = CELL_CHOICES[choice]
+        return cls(cell, input_size, hidden_size, output_size, nonlinearity=nonlinearity,
+                   forget_bias=forget_bias if cell == "lstm" else None, **kwargs)
 
     @property
     def n_gates(self):

@@ -52,6 +52,17 @@ class History:
         hits = np.flatnonzero(reached)
         return int(hits[0]) + window if hits.size else None
 
+    def final_metric(self, task, window=10):
+        """The metric averaged over the last `window` steps (NaN before any step)."""
+        values = self.metric(task)
+        return float(np.mean(values[-window:])) if values is not None and len(values) else float("nan")
+
+    def solved_at_end(self, task, window=10):
+        """Whether the last `window` steps' average is at the solved level: a run that touched
+        the level once and drifted away does not count."""
+        final = self.final_metric(task, window)
+        return bool(final >= task.solved if task.loss == "ce" else final <= task.solved)
+
 
 def _check(optimizer, clip, tbptt, dropout, steps, lr, batch_size, model):
     if optimizer not in OPTIMIZERS:
