@@ -1,7 +1,9 @@
 import numpy as np
 import streamlit as st
 
+import rnnviz
 from rnnviz import export, figures, formulas
+from rnnviz.model import CELL_LABELS
 from ui import charts, compute, exports, lesson, state
 
 PAGE = "gates"
@@ -10,16 +12,21 @@ text = lesson.page_header("gates")
 (cell, task_name, seq_len, sample), _ = state.widget_row(PAGE, "cell", "task", "T", "sample")
 seed = state.value(PAGE, "seed")
 
-with st.spinner(f"Training a {cell.upper()} on this task ({compute.GATE_STEPS} steps, in turn when "
-                "the server is busy; then cached)…"):
-    runs = compute.gate_traces(cell, task_name, seq_len, seed)
-task, trained, untrained = runs["task"], runs["trained"], runs["untrained"]
+if not rnnviz.checkpoints.available():
+    st.error("The trained networks this page shows are missing from this copy of rnnviz: "
+             "run `python -m rnnviz.experiments checkpoints` (about a minute) and reload.")
+    st.stop()
+runs = compute.gate_traces(cell, task_name, seq_len, seed)
+task = rnnviz.tasks.get(task_name, seq_len=seq_len)
+trained, untrained = runs["trained"], runs["untrained"]
+label = CELL_LABELS[cell]
 if task.loss == "ce":
-    st.markdown(f"The trained {cell.upper()} names the right symbol **{runs['score']:.0%}** of the time "
-                f"after {compute.GATE_STEPS} steps (guessing: {1 / task.output_size:.0%}).")
+    st.markdown(f"The trained {label} names the right symbol in **{runs['score']:.0%}** of 512 new "
+                f"sequences of length {seq_len} (guessing: {runs['baseline']:.1%}).")
 else:
-    st.markdown(f"The trained {cell.upper()}'s mean squared error is **{runs['score']:.4f}** after "
-                f"{compute.GATE_STEPS} steps (always answering 1.0 scores 0.167).")
+    st.markdown(f"The trained {label}'s mean squared error on 512 new sequences of length {seq_len} "
+                f"is **{runs['score']:.4f}** (always answering the average sum, 1.0: "
+                f"{runs['baseline']:.3f}).")
 
 inputs = trained.inputs[sample]
 if task.name == "adding":
@@ -40,8 +47,7 @@ heatmaps = figures.gate_heatmaps(panels, strip, strip_rows, input_label)
 charts.plotly(st, heatmaps)
 exports.show(f"gates-{cell}-{task_name}-T{seq_len}", trace=trained, settings=state.values(PAGE),
              figure=heatmaps, snippet=export.reproduce_gates(
-                 cell, task_name, seq_len, seed, compute.GATE_HIDDEN, compute.GATE_STEPS,
-                 seed + compute.GATE_SAMPLE_OFFSET))
+                 cell, task_name, seq_len, seed + compute.GATE_SAMPLE_OFFSET))
 lesson.show_prompts(text)
 
 st.subheader("One step, one unit, with the numbers")
@@ -52,16 +58,20 @@ with left:
     with pick_t:
         t = state.widget(PAGE, "t", high=seq_len)
     with pick_unit:
-        unit = state.widget(PAGE, "unit", high=compute.GATE_HIDDEN) - 1
-    st.markdown(f"The trained {cell.upper()}, sample {sample}, unit {unit + 1} at step $t = {t}$:")
+        unit = state.widget(PAGE, "unit", high=rnnviz.checkpoints.RECIPE["hidden_size"]) - 1
+    st.markdown(f"The trained {label}, sample {sample}, unit {unit + 1} at step $t = {t}$:")
     st.latex(formulas.gate_step(trained, sample, t, unit))
 charts.plotly(right, figures.unit_gates(panels["trained"], unit, chosen_t=t))
 
 st.subheader("Gradient flow: gated cell against a vanilla RNN")
 lesson.show_markdown(text, "Gradient flow")
-charts.plotly(st, figures.grad_norms({f"trained {cell.upper()}": trained.grad_hidden_norm[sample],
-                                      "untrained vanilla RNN (tanh)": runs["vanilla"].grad_hidden_norm[sample]},
-                                     title="‖dL/dh_t‖ on the same sequence"))
+charts.plotly(st, figures.grad_norms(
+    {f"trained {label}": trained.grad_hidden_norm[sample],
+     "trained RNN (tanh)": runs["trained_rnn"].grad_hidden_norm[sample],
+     f"untrained {label}": untrained.grad_hidden_norm[sample],
+     "untrained RNN (tanh)": runs["untrained_rnn"].grad_hidden_norm[sample]},
+    title="‖∂L/∂h<sub>t</sub>‖ on the same sequence",
+    dashed=(f"untrained {label}", "untrained RNN (tanh)")))
 st.page_link("course/vanishing.py", label="Explore this on the vanishing-gradient page",
              query_params={"cell": cell, "T": str(seq_len)})
 

@@ -2,6 +2,7 @@ import streamlit as st
 
 import rnnviz
 from rnnviz import figures
+from rnnviz.tasks import COUNT_EASY_SEQ_LEN
 from ui import lab_view, lesson, state, training
 
 PAGE = "lab"
@@ -34,6 +35,12 @@ if not cells:
 if settings["bi"] and not task.allows_bidirectional:
     st.info(f"The {task_name} task asks for the next value at every step, so a bidirectional "
             "network would read the answer; it is trained one-directional.")
+if task_name == "count" and (settings["T"] > COUNT_EASY_SEQ_LEN or settings["clip"] == "none"):
+    st.warning(f"Count's numbers grow with T: at T = {settings['T']} the network reads numbers up to "
+               f"{4 + 2 * settings['T']}, which saturate its tanh units and give huge gradients. "
+               + ("Without clipping it does not learn: choose clipping by norm. " if settings["clip"] == "none"
+                  else "Learning is slow and shaky at this length. ")
+               + f"With T ≤ {COUNT_EASY_SEQ_LEN} the LSTM and the GRU learn it within a few hundred steps.")
 if settings["k"] and settings["bi"] and task.allows_bidirectional:
     st.warning("Truncated BPTT and a bidirectional network do not mix; the window is ignored.")
     settings["k"] = 0

@@ -2,8 +2,8 @@ import numpy as np
 import streamlit as st
 
 from rnnviz import analysis, export, figures
+from rnnviz.model import CELL_LABELS
 from ui import charts, compute, exports, lesson, state
-from ui.settings import CELL_LABELS
 
 PAGE = "vanishing"
 text = lesson.page_header("vanishing")
@@ -11,15 +11,19 @@ lesson.show_equations(text)
 
 controls, view = st.columns([1, 3], gap="large")
 with controls:
-    cell, seq_len, radius, hidden_size = state.widgets(PAGE, "cell", "T", "radius", "H")
+    cell, seq_len, radius, init, hidden_size = state.widgets(PAGE, "cell", "T", "radius", "init", "H")
     forget_bias = state.widget(PAGE, "fbias", disabled=cell != "lstm")
 seed = state.value(PAGE, "seed")
-model, trace = compute.vanishing_trace(cell, seq_len, hidden_size, radius, forget_bias, seed)
+model, trace = compute.vanishing_trace(cell, seq_len, hidden_size, radius, init, forget_bias, seed)
 norms = trace.grad_hidden_norm[0]
 if trace.overflow:
     st.error(f"With these settings {trace.overflow}: the numbers grew past what a computer "
              "can hold, so the curve stops there. Lower the spectral radius or pick tanh, "
              "which keeps h_t between −1 and 1.")
+elif trace.underflow:
+    st.warning(f"From step t = {trace.underflow} back, ∂L/∂h_t is smaller than 1e-308, the smallest "
+               "number a computer's float64 holds: there the curve stops, although the true "
+               "gradient keeps shrinking.")
 blocks = analysis.recurrent_blocks(trace.params["weight_hh"])
 
 with view:
@@ -32,30 +36,41 @@ with view:
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = norms[0] / norms[-1]
     first, last = st.columns(2)
-    first.metric("‖dL/dh₁‖ ÷ ‖dL/dh_T‖", f"{ratio:.1e}" if np.isfinite(ratio) else "not finite",
+    first.metric("‖∂L/∂h₁‖ ÷ ‖∂L/∂h_T‖", f"{ratio:.1e}" if np.isfinite(ratio) and ratio > 0 else "not a number",
                  help="How much of the gradient at the last step is left at the first.")
-    last.metric("Orders of magnitude lost over T steps",
-                f"{-np.log10(ratio):.1f}" if np.isfinite(ratio) and ratio > 0 else "—")
+    if np.isfinite(ratio) and ratio > 0:
+        orders = np.log10(ratio)
+        last.metric(f"Orders of magnitude {'lost' if orders < 0 else 'gained'} over T steps",
+                    f"{abs(orders):.1f}")
+    else:
+        last.metric("Orders of magnitude over T steps", "—")
     if bound is not None:
-        st.caption(f"Dashed: the bound σ_max^(T−t)‖dL/dh_T‖ with σ_max(W_h) = {sigma_max:.3f}. "
-                   "The measured curve can never rise above it.")
+        verdict = ("below 1, so the bound falls and the curve must fall with it" if sigma_max < 1 else
+                   "above 1, so the bound grows and says nothing here: the curve can still fall, "
+                   "through saturated units (tanh′ < 1) and directions W_h shrinks")
+        st.caption(f"Dashed: the bound σ_max^(T−t)‖∂L/∂h_T‖. σ_max(W_h) = {sigma_max:.3f} (spectral "
+                   f"radius ρ = {analysis.spectral_radius(blocks[0]):.3f}) is {verdict}. The measured "
+                   "curve can never rise above it.")
     else:
         st.caption("The σ_max bound holds for tanh RNNs (|tanh′| ≤ 1); pick RNN (tanh) to see it.")
 
 exports.show(f"vanishing-{cell}-T{seq_len}", trace=trace, settings=state.values(PAGE),
              figure=curve, snippet=export.reproduce_vanishing(cell, seq_len, hidden_size, radius,
-                                                              forget_bias, seed))
+                                                              init, forget_bias, seed))
 lesson.show_prompts(text)
 
-st.subheader("Inside $W_h$: eigenvalues and step Jacobians")
+st.subheader("Inside $W_h$: eigenvalues and what each step multiplies")
 lesson.show_markdown(text, "Eigenvalues")
 left, right = st.columns(2, gap="large")
 gate_names = {"lstm": "ifgo", "gru": "rzn"}.get(cell)
 eigenvalues = ({f"W_h{name}": analysis.eigenvalues(b) for name, b in zip(gate_names, blocks)}
                if gate_names else {"W_h": analysis.eigenvalues(blocks[0])})
 charts.plotly(left, figures.eigenvalue_plane(eigenvalues))
-charts.plotly(right, figures.per_step(trace.jacobian_norms[0, :, 0], "Step Jacobian norms",
-                                      "‖∂state_t / ∂state_{t−1}‖", reference=1.0))
+with np.errstate(invalid="ignore", divide="ignore"):
+    step_ratio = np.r_[np.nan, norms[:-1] / norms[1:]]  # at t: what the step from t back to t − 1 did
+charts.plotly(right, figures.per_step(
+    step_ratio, "What each step back multiplies the gradient by",
+    "‖∂L/∂h<sub>t−1</sub>‖ ÷ ‖∂L/∂h<sub>t</sub>‖", log=True, reference=1.0))
 
 st.subheader("While training: clipping the exploding gradient")
 lesson.show_markdown(text, "Clipping")
@@ -67,7 +82,7 @@ with clip_controls[1]:
 with clip_controls[2]:
     lr = state.widget(PAGE, "lr")
 with st.spinner("Training 60 SGD steps with these settings (in turn, when the server is busy)…"):
-    run = compute.vanishing_training(cell, seq_len, hidden_size, radius, forget_bias, clip,
+    run = compute.vanishing_training(cell, seq_len, hidden_size, radius, init, forget_bias, clip,
                                      threshold, lr, seed)
 if run["diverged_at"] is not None:
     st.error(f"Training diverged at iteration {run['diverged_at'] + 1}: {run['diverged_reason']}. "
@@ -75,6 +90,7 @@ if run["diverged_at"] is not None:
 if len(run["grad_norm"]):
     left, right = st.columns(2, gap="large")
     charts.plotly(left, figures.grad_heatmap(run["iterations"], run["grad_hidden_norm"]))
-    charts.plotly(right, figures.clipping(run["grad_norm"], run["clipped_grad_norm"], threshold, clip))
+    charts.plotly(right, figures.clipping({CELL_LABELS[cell]: (run["grad_norm"], run["clipped_grad_norm"])},
+                                          threshold, clip))
 
 lesson.show_quiz(text, PAGE)

@@ -64,9 +64,26 @@ def test_eigenvalue_plane_draws_the_unit_circle_and_every_eigenvalue():
 
 
 def test_clipping_figure_plots_both_norms():
-    figure = figures.clipping(np.array([3.0, 0.5]), np.array([1.0, 0.5]), 1.0, "norm")
+    figure = figures.clipping({"RNN": (np.array([3.0, 0.5]), np.array([1.0, 0.5]))}, 1.0, "norm")
     assert list(figure.data[0].y) == [3.0, 0.5] and list(figure.data[1].y) == [1.0, 0.5]
     assert figure.layout.shapes[0].y0 == 1.0
+
+
+def test_clipping_figure_draws_every_network_in_its_own_colour():
+    figure = figures.clipping({"RNN": (np.array([3.0]), np.array([1.0])),
+                               "LSTM": (np.array([0.5]), np.array([0.5]))}, 1.0, "norm")
+    names = [trace.name for trace in figure.data]
+    assert names == ["RNN: before clipping", "RNN: after clipping", "LSTM: before clipping",
+                     "LSTM: after clipping"]
+    assert figure.data[0].line.color == figure.data[1].line.color != figure.data[2].line.color
+
+
+def test_live_loss_spec_is_valid_vega_lite_and_spans_the_whole_run():
+    spec = figures.live_loss_spec(1000)
+    chart = alt.Chart.from_dict({**spec, "data": {"values": [{"step": 1, "network": "LSTM", "loss": 0.2}]}})
+    chart.to_dict()  # validates against the Vega-Lite schema
+    assert spec["encoding"]["x"]["scale"]["domain"] == [1, 1000]
+    assert spec["encoding"]["y"]["scale"]["type"] == "log"
 
 
 def test_every_builder_serialises_to_valid_plotly_json(lstm_trace):

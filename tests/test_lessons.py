@@ -19,7 +19,7 @@ def test_lesson_has_every_part_a_page_shows(name):
     assert len(prompts) >= 3 and any("Predict" in p for p in prompts)
 
 
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", PAGES + ["lab", "cliff"])
 def test_quiz_has_two_to_four_questions_each_with_one_right_answer_and_feedback(name):
     questions = lesson.load(name).questions
     assert 2 <= len(questions) <= 4
@@ -37,14 +37,31 @@ def test_parse_reads_the_quiz_format():
     assert text.questions[0].answers == (("three", False, "No."), ("four", True, "Yes, of course."))
 
 
+def _normalised(maths):
+    """An equation from a docstring or from LaTeX, spelled one way: no spaces, braces or
+    alignment marks; sigma and odot as the docstrings write them."""
+    maths = maths.replace("\\sigma", "sigmoid").replace("\\odot", "*").replace("\\tanh", "tanh")
+    return re.sub(r"[\s{}&\\]", "", maths)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_every_gate_equation_of_the_gates_lesson_is_the_engines(cell):
+    """Each line of the cell's docstring (i_t = ..., n_t = ..., h_t = ...) stands in the lesson's
+    equations, so a learner reading the code beside the page reads the same maths."""
+    from rnnviz import cells
+
+    doc = (cells.lstm_step if cell == "lstm" else cells.gru_step).__doc__
+    equations = [line.strip().split("  ")[0] for line in doc.splitlines() if re.match(r"\s+\w_t = ", line)]
+    assert len(equations) == (6 if cell == "lstm" else 4)
+    lesson_maths = _normalised(lesson.load("gates").section("Equations"))
+    for equation in equations:
+        for part in equation.split(","):  # "c_t = ..., h_t = ..." is written as two
+            assert _normalised(part) in lesson_maths, part
+
+
 def test_lesson_notation_matches_the_engine_docstrings():
-    """The symbols the lessons use are the ones the cell docstrings define."""
+    """The symbols the hidden-state lesson uses are the ones the vanilla cell's docstring defines."""
     from rnnviz import cells
 
     assert "h_t = f(a_t)" in cells.rnn_step.__doc__ and "W_h h_{t-1}" in cells.rnn_step.__doc__
-    assert "c_t = f_t * c_{t-1} + i_t * g_t" in cells.lstm_step.__doc__
-    assert "h_t = (1 - z_t) * n_t + z_t * h_{t-1}" in cells.gru_step.__doc__
-    lessons = Path(lesson.LESSONS)
-    assert "W_h h_{t-1}" in (lessons / "hidden_state.md").read_text()
-    assert r"c_t = f_t \odot c_{t-1} + i_t \odot g_t" in (lessons / "gates.md").read_text()
-    assert r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}" in (lessons / "gates.md").read_text()
+    assert "W_h h_{t-1}" in (Path(lesson.LESSONS) / "hidden_state.md").read_text()

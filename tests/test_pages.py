@@ -90,11 +90,11 @@ def test_unrolled_graph_and_backward_walk():
     at = open_page("unrolled")
     graph = plotly_figures(at)[0]
     reached = trace_named(graph, "h_t")
-    assert list(reached["x"]) == [8]  # the backward pass starts at t = T
+    assert list(reached["x"]) == [12]  # the backward pass starts at t = T
     at.slider(key="unrolled.back").set_value(3).run()
     assert_no_exception(at)
     graph = plotly_figures(at)[0]
-    assert list(trace_named(graph, "h_t")["x"]) == [3, 4, 5, 6, 7, 8]
+    assert list(trace_named(graph, "h_t")["x"]) == list(range(3, 13))
     assert any("\\partial h_{3}" in latex.value for latex in at.latex)
     at.slider(key="unrolled.T").set_value(20).run()
     assert_no_exception(at)
@@ -106,21 +106,21 @@ def test_unrolled_truncation_keeps_the_last_k_terms():
     at = open_page("unrolled", {"k": "3"})
     bars = figure_titled(at, "sum over time steps")["data"][0]
     kept = np.array(bars["customdata"]) == "kept"
-    assert kept.tolist() == [False] * 5 + [True] * 3
-    assert at.metric[0].value == "3 of 8"
-    at.slider(key="unrolled.k").set_value(8).run()
+    assert kept.tolist() == [False] * 9 + [True] * 3
+    assert at.metric[0].value == "3 of 12"
+    at.slider(key="unrolled.k").set_value(12).run()
     assert at.metric[1].value == "0.00%"  # k = T: truncation changes nothing
 
 
 # --- 3. vanishing -------------------------------------------------------------------------
 
-def torch_grad_hidden_norms(cell, seq_len, hidden, radius, forget_bias, seed):
+def torch_grad_hidden_norms(cell, seq_len, hidden, radius, init, forget_bias, seed):
     """||dL/dh_t|| by torch autograd: the same model run step by step with retain_grad()."""
-    model, trace = compute.vanishing_trace(cell, seq_len, hidden, radius, forget_bias, seed)
+    model, trace = compute.vanishing_trace(cell, seq_len, hidden, radius, init, forget_bias, seed)
     module, head = model.to_torch()
     step = {"rnn": torch.nn.RNNCell, "lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell}[model.cell]
     kwargs = {"nonlinearity": model.nonlinearity} if model.cell == "rnn" else {}
-    cell_module = step(model.input_size, hidden, **kwargs)
+    cell_module = step(model.input_size, hidden, dtype=model.dtype, **kwargs)
     with torch.no_grad():
         for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
             getattr(cell_module, name).copy_(getattr(module, f"{name}_l0"))
@@ -142,8 +142,9 @@ def test_vanishing_curve_is_pytorchs_gradient(query):
     curve = np.asarray(figure["data"][0]["y"], dtype=float)
     settings = {"cell": "rnn_tanh", "T": 50, "H": 32} | {k: (int(v) if k in "TH" else v)
                                                           for k, v in query.items()}
-    expected = torch_grad_hidden_norms(settings["cell"], settings["T"], settings["H"], 0.9, 3.0, 0)
-    np.testing.assert_allclose(curve, expected, rtol=1e-4)
+    expected = torch_grad_hidden_norms(settings["cell"], settings["T"], settings["H"], 0.9,
+                                       "orthogonal", 3.0, 0)
+    np.testing.assert_allclose(curve, expected, rtol=1e-9)  # float64 on the page
     if settings["cell"] == "rnn_tanh":
         bound = np.asarray(figure["data"][1]["y"], dtype=float)
         assert np.all(curve <= bound * (1 + 1e-6))
@@ -288,6 +289,6 @@ def test_presenter_mode_draws_every_chart_with_projector_sized_type():
 
 
 def test_every_page_offers_a_link_to_this_view():
-    at = open_page("unrolled", {"T": "12"})
+    at = open_page("unrolled", {"T": "15"})
     links = [c.value for c in at.code if c.value.startswith("http")]
-    assert links and links[0].endswith("/unrolled?T=12")
+    assert links and links[0].endswith("/unrolled?T=15")

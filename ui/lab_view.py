@@ -8,6 +8,7 @@ import torch
 import rnnviz
 import rnnviz.experiments
 from rnnviz import figures
+from rnnviz.model import CELL_LABELS
 from ui import charts, compute, exports, state, training
 
 
@@ -28,12 +29,16 @@ def show_results(store, settings):
     for name, run in runs.items():
         if "history" not in run:
             continue
-        solved = run["history"].solved_step(full_task)
+        history = run["history"]
+        solved = history.solved_step(full_task)
         measure = "accuracy" if full_task.loss == "ce" else "MSE"
-        verdicts.append(f"**{name}** reached {measure} {full_task.solved:g} at step {solved}."
-                        if solved else
-                        f"**{name}** did not reach {measure} {full_task.solved:g} within "
-                        f"{run['history'].steps_done} steps.")
+        if solved:
+            verdicts.append(f"**{name}** reached {measure} {full_task.solved:g} at step {solved}.")
+        elif history.diverged_at is not None:
+            verdicts.append(f"**{name}** diverged before reaching {measure} {full_task.solved:g}.")
+        else:
+            verdicts.append(f"**{name}** did not reach {measure} {full_task.solved:g} within "
+                            f"{history.steps_done} steps.")
     if verdicts:
         st.markdown(" ".join(verdicts))
 
@@ -44,9 +49,9 @@ def show_results(store, settings):
                                                title="Accuracy on each training batch", log=False,
                                                threshold=full_task.solved))
     else:
-        charts.plotly(two, figures.loss_curves({n: r["loss"] for n, r in runs.items()},
-                                               title="MSE on each training batch",
-                                               threshold=full_task.solved))
+        charts.plotly(two, figures.clipping(
+            {n: (r["grad_norm"], r["clipped_grad_norm"]) for n, r in runs.items()},
+            settings["c"], settings["clip"]))
 
     finished = {n: r for n, r in runs.items() if "model" in r}
     if finished:
@@ -87,9 +92,6 @@ def show_results(store, settings):
             one_hot = torch.nn.functional.one_hot(codes, full_task.input_size).float()[None]
             reading = rnnviz.record(models[name], one_hot[:, :-1], codes[None, 1:], "ce", "all")
             charts.plotly(st, figures.text_activation(passage[:-1], reading.hidden[0, :, unit], unit))
-        charts.plotly(st, figures.clipping(finished[next(iter(finished))]["grad_norm"],
-                                           finished[next(iter(finished))]["clipped_grad_norm"],
-                                           settings["c"], settings["clip"]))
         exports.histories(f"lab-{task_name}", {name: run["history"] for name, run in finished.items()})
         gated = [n for n, r in finished.items() if r["model"]["cell"] in ("lstm", "gru")]
         if task_name in ("adding", "copy") and gated:
@@ -109,15 +111,26 @@ def show_sweep(page):
         points = [p for p in sweep["results"] if p["task"] == name]
         if points:
             charts.plotly(column, figures.lag_sweep(points, name, points[0]["metric"], points[0]["threshold"]))
-    st.caption(f"Each point: {sweep['settings']['steps']} Adam steps, hidden size "
-               f"{sweep['settings']['hidden_size']}, seed {sweep['settings']['seed']}; big circles "
-               "solved the task, crosses did not. Made by `python -m rnnviz.experiments lag-sweep`. "
-               "Hochreiter & Schmidhuber trained on up to millions of sequences; with this small "
-               "budget a failure at a long lag means not learned yet, not cannot be learned.")
+    settings = sweep["settings"]
+    reach = "; ".join(
+        f"{name}: " + ", ".join(f"{CELL_LABELS[choice]} {rnnviz.experiments.longest_solved(sweep, name, cell) or 'none'}"
+                                for cell, choice in (("rnn", "rnn_tanh"), ("lstm", "lstm"), ("gru", "gru")))
+        for name in ("adding", "copy"))
+    st.markdown(f"**Longest lag solved by most seeds** — {reach}.")
+    st.caption(f"Each point: {len(settings['seeds'])} seeds ({', '.join(map(str, settings['seeds']))}), "
+               f"{settings['steps']} Adam steps each, hidden size {settings['hidden_size']}, clipping by "
+               f"norm at {settings['clip'][1]:g}, LSTM forget-gate bias {settings['lstm_forget_bias']:+g}; "
+               f"the line is the median over seeds of the metric averaged over the last "
+               f"{settings['window']} steps, the small dots each seed's. A run counts as solved when that "
+               "average is at the solved level; big circles where most seeds solved it. Made by "
+               "`python -m rnnviz.experiments lag-sweep`. Hochreiter & Schmidhuber trained on up to "
+               "millions of sequences; with this budget a failure at a long lag means not learned "
+               "yet, not cannot be learned.")
     (sweep_cell, sweep_task, sweep_lag), (button_column,) = state.widget_row(
         page, "sweep_cell", "sweep_task", "sweep_lag", spare=1)
-    shipped = next((p for p in sweep["results"] if (p["cell"], p["task"], p["lag"])
-                    == (sweep_cell, sweep_task, sweep_lag)), None)
+    seed = state.value(page, "seed")
+    shipped = next((p for p in sweep["results"] if (p["cell"], p["task"], p["lag"], p["seed"])
+                    == (sweep_cell, sweep_task, sweep_lag, seed)), None)
     if button_column.button("Re-run this point live"):
         bar = st.progress(0.0)
         steps = sweep["settings"]["steps"]
@@ -127,10 +140,11 @@ def show_sweep(page):
                 bar.progress((step + 1) / steps, text=f"step {step + 1} of {steps}, loss {loss:.4g}")
 
         with training.training_slot(st.empty()):
-            live = rnnviz.experiments.run_point(sweep_cell, sweep_task, sweep_lag, steps,
-                                                sweep["settings"]["seed"], progress=show)
+            live = rnnviz.experiments.run_point(sweep_cell, sweep_task, sweep_lag, steps, seed,
+                                                progress=show)
         bar.empty()
         verdict = "solved" if live["solved"] else "did not solve"
-        st.success(f"Live: {verdict} it, final {live['metric']} {live['final_metric']:.4g} "
-                   f"in {live['seconds']:.0f} s. The shipped result: "
-                   + (f"final {shipped['metric']} {shipped['final_metric']:.4g}." if shipped else "none."))
+        st.success(f"Live (seed {seed}): {verdict} it, final {live['metric']} {live['final_metric']:.4g} "
+                   f"in {live['seconds']:.0f} s. The shipped result for this seed: "
+                   + (f"final {shipped['metric']} {shipped['final_metric']:.4g}." if shipped else
+                      f"none (the sweep ran seeds {', '.join(map(str, settings['seeds']))})."))

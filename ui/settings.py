@@ -9,6 +9,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from rnnviz.model import CELL_LABELS
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -138,7 +140,6 @@ def quoted(text, limit=40):
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-CELL_LABELS = {"rnn_tanh": "RNN (tanh)", "rnn_relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU"}
 
 SEED = Setting("seed", "Seed", "int", 0, 0, 9999, 1,
                help="Every random draw (weights, data) comes from this seed: "
@@ -156,12 +157,12 @@ PAGES = {
         Setting("t", "Time step t", "int", 3, 1, 12, 1),
     ),
     "unrolled": (
-        Setting("T", "Sequence length T", "int", 8, 2, 30, 1),
+        Setting("T", "Sequence length T", "int", 12, 2, 30, 1),
         Setting("H", "Hidden size", "int", 3, 1, 8, 1),
         Setting("act", "Activation f", "choice", "tanh", choices=("tanh", "relu"),
                 labels={"tanh": "tanh", "relu": "ReLU"}),
         Setting("radius", "Spectral radius of W_h", "float", 1.0, 0.1, 3.0, 0.1),
-        Setting("back", "Backward pass at step t", "int", 8, 1, 30, 1,
+        Setting("back", "Backward pass at step t", "int", 12, 1, 30, 1,
                 help="Walk the backward pass from t = T down to t = 1."),
         Setting("k", "Truncation window k", "int", 4, 1, 30, 1,
                 help="Truncated BPTT: the gradient flows back at most k steps."),
@@ -171,6 +172,10 @@ PAGES = {
         Setting("cell", "Cell", "choice", "rnn_tanh", choices=tuple(CELL_LABELS), labels=CELL_LABELS),
         Setting("radius", "Spectral radius of W_h", "float", 0.9, 0.1, 3.0, 0.05,
                 help="Every H x H block of W_h is rescaled to this spectral radius."),
+        Setting("init", "W_h drawn", "choice", "orthogonal", choices=("orthogonal", "default"),
+                labels={"orthogonal": "orthogonal", "default": "uniform (PyTorch's)"},
+                help="An orthogonal W_h scaled to radius ρ has every singular value equal to ρ, "
+                     "so σ_max = ρ; PyTorch's uniform draw has σ_max well above ρ."),
         Setting("H", "Hidden size", "int", 32, 2, 128, 1),
         Setting("fbias", "LSTM forget-gate bias", "float", 3.0, -3.0, 5.0, 0.5,
                 help="b_f: sigmoid(b_f) is how open the forget gate starts."),
@@ -180,8 +185,8 @@ PAGES = {
         Setting("lr", "Learning rate (SGD)", "float", 0.5, 0.01, 5.0, 0.01),
     ),
     "lab": (
-        Setting("task", "Task", "choice", "sine", choices=("count", "sine", "adding", "copy", "text")),
-        Setting("cells", "Cells to train", "multi", ("lstm",), choices=tuple(CELL_LABELS),
+        Setting("task", "Task", "choice", "adding", choices=("count", "sine", "adding", "copy", "text")),
+        Setting("cells", "Cells to train", "multi", ("rnn_tanh", "lstm"), choices=tuple(CELL_LABELS),
                 labels=CELL_LABELS),
         Setting("bi", "Bidirectional", "bool", False,
                 help="Also read the sequence backwards: fair only for tasks answered at the end."),
@@ -191,14 +196,15 @@ PAGES = {
                 choices=(0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)),
         Setting("opt", "Optimizer", "choice", "adam", choices=("adam", "sgd"),
                 labels={"adam": "Adam", "sgd": "SGD"}),
-        Setting("clip", "Clipping", "choice", "none", choices=("none", "norm", "value"),
+        Setting("clip", "Clipping", "choice", "norm", choices=("none", "norm", "value"),
                 labels={"none": "none", "norm": "by norm", "value": "by value"}),
         Setting("c", "Clipping threshold", "float", 1.0, 0.01, 100.0, 0.01),
         Setting("k", "Truncated BPTT window (0 = off)", "int", 0, 0, 200, 1),
         Setting("drop", "Dropout before the output layer", "float", 0.0, 0.0, 0.9, 0.05),
-        Setting("steps", "Training steps", "int", 300, 10, 2000, 10),
+        Setting("steps", "Training steps", "int", 1000, 10, 2000, 10),
         Setting("sweep_cell", "Cell", "choice", "lstm", choices=("rnn", "lstm", "gru"),
-                labels={"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}),
+                labels={"rnn": CELL_LABELS["rnn_tanh"], "lstm": CELL_LABELS["lstm"],
+                        "gru": CELL_LABELS["gru"]}),
         Setting("sweep_task", "Task", "choice", "adding", choices=("adding", "copy")),
         Setting("sweep_lag", "Lag", "choice", 20, choices=(5, 10, 20, 50, 100)),
     ),

@@ -12,19 +12,19 @@ import time
 from contextlib import contextmanager
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 import torch
 
 import rnnviz
 from rnnviz import figures
-from ui import charts
-from ui.settings import CELL_LABELS
+from rnnviz.model import CELL_LABELS, LSTM_FORGET_BIAS
 
 # Trainings at once on this server; the rest wait their turn. One core stays free for the
 # slider reruns of everyone else (measured with bench/load.py: two trainings on a 2-core
 # box pushed the p95 of a slider rerun from ~3 s to ~5 s).
 MAX_CONCURRENT = max(1, (os.cpu_count() or 2) - 1)
-UPDATE_SECONDS = 0.1
+UPDATE_SECONDS = 0.25
 BATCH_SIZE = 32
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT)
 _waiting = [0]
@@ -65,10 +65,9 @@ def run_key(settings):
 
 
 def build(cell_choice, task, settings):
-    cell, _, nonlinearity = cell_choice.partition("_")
-    return rnnviz.Model(cell, task.input_size, settings["H"], task.output_size,
-                        nonlinearity=nonlinearity or "tanh", seed=settings["seed"],
-                        bidirectional=settings["bi"] and task.allows_bidirectional)
+    return rnnviz.Model.from_choice(cell_choice, task.input_size, settings["H"], task.output_size,
+                                    forget_bias=LSTM_FORGET_BIAS, seed=settings["seed"],
+                                    bidirectional=settings["bi"] and task.allows_bidirectional)
 
 
 def label(cell_choice, model):
@@ -84,11 +83,11 @@ def train_all(settings, store, progress_bar, chart):
     store["finished"] = False
     clip = None if settings["clip"] == "none" else (settings["clip"], settings["c"])
     total = settings["steps"] * len(cells)
+    live_spec = figures.live_loss_spec(settings["steps"])
     for index, cell_choice in enumerate(cells):
         model = build(cell_choice, task, settings)
         name = label(cell_choice, model)
         last_draw = [0.0]
-        draws = [0]
 
         def progress(step, loss, history, index=index, name=name):
             now = time.monotonic()
@@ -98,9 +97,7 @@ def train_all(settings, store, progress_bar, chart):
                 progress_bar.progress((index * settings["steps"] + step + 1) / total,
                                       text=f"Training {name}: step {step + 1} of {settings['steps']}, "
                                            f"loss {loss:.4g}")
-                draws[0] += 1  # each redraw is a new element: it needs its own key
-                charts.plotly(chart, figures.loss_curves({n: r["loss"] for n, r in result.items()}),
-                                     key=f"lab.live.{index}.{draws[0]}")
+                chart.vega_lite_chart(live_rows(result), live_spec, width="stretch")
 
         hist = rnnviz.train(model, task, steps=settings["steps"], lr=settings["lr"],
                             optimizer=settings["opt"], clip=clip, tbptt=settings["k"] or None,
@@ -108,6 +105,20 @@ def train_all(settings, store, progress_bar, chart):
                             record_every=max(settings["steps"] // 4, 1), progress=progress)
         result[name] = summary(hist, model)
     store["finished"] = True
+
+
+def live_rows(runs, most=400):
+    """The live chart's data: every network's loss so far, thinned to at most `most` points
+    each (a 2000-step run would otherwise send 2000 rows a redraw); non-finite and zero
+    losses left out, as a log axis cannot draw them."""
+    frames = []
+    for name, run in runs.items():
+        loss = run["loss"]
+        keep = np.unique(np.linspace(0, len(loss) - 1, min(len(loss), most)).astype(int)) if len(loss) else []
+        frame = pd.DataFrame({"step": np.asarray(keep) + 1, "network": name, "loss": loss[keep]})
+        frames.append(frame[np.isfinite(frame["loss"]) & (frame["loss"] > 0)])
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        {"step": [], "network": [], "loss": []})
 
 
 def summary(history, model):
