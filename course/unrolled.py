@@ -24,7 +24,7 @@ with view:
     charts.plotly(st, graph, config={"displayModeBar": False})
     direct = full.grad_hidden_direct[0, back - 1]
     total = full.grad_hidden[0, back - 1]
-    st.markdown(f"**Backward pass at step $t = {back}$** — $\\|\\partial L/\\partial h_{{{back}}}\\|"
+    st.markdown(f"**Backward pass at step $t = {back}$:** $\\|\\partial L/\\partial h_{{{back}}}\\|"
                 f" = {np.linalg.norm(total):.3g}$")
     st.latex(formulas.backward_step(back, seq_len, direct, total - direct, total))
 

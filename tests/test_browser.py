@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
+import numpy as np
 import pytest
 
 from tests.e2e.server import CHROMIUM, PAGES, chromium, streamlit_server, wait_for_app
@@ -135,5 +136,43 @@ def test_training_shows_progress_and_stop_keeps_what_was_learned(app_url, browse
         assert page.locator('[data-testid="stProgress"]').count() == 0
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator(".js-plotly-plot").count() >= 2  # the curves so far
+    finally:
+        context.close()
+
+
+def _step_shown(page):
+    text = page.locator('[data-testid="stProgress"]').inner_text()
+    return int(text.split("step ")[1].split(" ")[0]) if "step " in text else 0
+
+
+def _line_pixels(png, colour=(0x00, 0x72, 0xB2)):
+    """How many pixels of the picture are the first network's line colour."""
+    import io
+
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3).astype(int)
+    return int((np.abs(pixels - colour).sum(axis=1) < 60).sum())
+
+
+def test_the_live_loss_curve_is_drawn_and_grows_while_training(app_url, browser):
+    """The lab's live chart is drawn during the run, not only when it ends: two screenshots taken
+    while the progress bar is up show a curve, and the later one more of it."""
+    context, page, _ = open_page(browser, app_url, PAGES["lab"] + "?cells=rnn_tanh&T=100&steps=2000")
+    try:
+        page.get_by_role("button", name="Train").click()
+        chart = page.locator('[data-testid="stVegaLiteChart"]')
+        chart.wait_for(timeout=60_000)
+        page.wait_for_function("() => /step [2-9][0-9]{2} of/.test(document.body.innerText)",
+                               timeout=60_000)
+        early_step, early = _step_shown(page), _line_pixels(chart.screenshot())
+        page.wait_for_function(
+            f"() => {{ const m = document.body.innerText.match(/step (\\d+) of 2000/);"
+            f" return m && Number(m[1]) > {early_step} + 300; }}", timeout=120_000)
+        late = _line_pixels(chart.screenshot())
+        assert page.locator('[data-testid="stProgress"]').count() == 1  # still training
+        assert early > 50 and late > early
+        page.get_by_role("button", name="Stop").click()
+        page.get_by_text("Training was stopped").wait_for(timeout=60_000)
     finally:
         context.close()
