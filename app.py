@@ -18,6 +18,9 @@ presenting = presenter.active()
 st.set_page_config(page_title="rnnviz — recurrent networks, live", layout="wide",
                    initial_sidebar_state="collapsed" if presenting else "auto")
 
+# The pages live in course/, not pages/: Streamlit 1.67 treats a pages/ folder as its legacy
+# multipage app until this file's st.navigation has run once, so a shared link opened first
+# on a fresh server would show a bare page without the shared sidebar or the link handling.
 PAGES = [  # (page, the key of its settings in ui/settings.py)
     (st.Page("course/home.py", title="Start here", default=True), None),
     (st.Page("course/hidden_state.py", title="1. The hidden state",

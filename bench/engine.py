@@ -69,7 +69,7 @@ def main():
         grid = [(T, H, B) for T in (20, 100, 500) for H in (16, 64) for B in (1, 32)] \
             + [(T, 32, 32) for T in (100, 500)]
     print(f"{'cell':<5} {'T':>4} {'H':>3} {'B':>3} {'fused ms':>9} {'record ms':>10} {'ratio':>6}")
-    for cell in ("rnn", "lstm", "gru"):
+    for cell in rnnviz.cells.CELLS:
         for T, H, B in grid:
             fused, recorded = compare(cell, T, H, B, repeats=15 if T < 500 else 7)
             print(f"{cell:<5} {T:>4} {H:>3} {B:>3} {fused:>9.2f} {recorded:>10.2f} "

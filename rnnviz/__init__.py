@@ -9,10 +9,10 @@
 """
 
 from . import analysis, checkpoints, cliff, figures, model, tasks
+from .generate import generate_text
 from .model import Model
 from .trace import Trace, record
-from .generate import generate_text
 from .train import History, train
 
-__all__ = ["Model", "Trace", "History", "record", "train", "generate_text", "tasks", "analysis", "checkpoints", "cliff",
-           "figures"]
+__all__ = ["Model", "Trace", "History", "record", "train", "generate_text", "tasks", "analysis",
+           "checkpoints", "cliff", "figures", "model"]

@@ -1,7 +1,9 @@
-"""The engine from the command line.
+"""The engine from the command line (`rnnviz`, or `python -m rnnviz`).
 
-    python -m rnnviz record --cell lstm --task adding --seq-len 50 --out trace.npz
-    python -m rnnviz train  --cell gru --task sine --steps 300 --out history.csv
+    rnnviz record --cell lstm --task adding --seq-len 50 --out trace.npz
+    rnnviz train  --cell gru --task sine --steps 300 --out history.csv
+    rnnviz lag-sweep      # remakes the shipped rnnviz/data/lag_sweep.json (~15 min)
+    rnnviz checkpoints    # remakes the shipped rnnviz/data/checkpoints.npz (~1 min)
 
 `record` writes the Trace as .npz plus its settings as .json beside it; `train` writes
 the History as CSV (and, with --trace, the trained model's Trace). Nothing is left
@@ -11,17 +13,20 @@ half-written if a run fails.
 import argparse
 import os
 import sys
+from pathlib import Path
 
-CELLS = ("rnn", "lstm", "gru")
+from rnnviz import experiments
+from rnnviz.cells import CELLS
 
 
 def _parser():
-    from rnnviz import tasks
+    from rnnviz import checkpoints, tasks
 
-    parser = argparse.ArgumentParser(prog="python -m rnnviz", description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(prog="rnnviz", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split("\n\n", 1)[1])
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{record,train}")
+    commands = parser.add_subparsers(dest="command", required=True,
+                                     metavar="{record,train,lag-sweep,checkpoints}")
     for name, help_text in (("record", "one forward and backward pass, every intermediate kept"),
                             ("train", "train a model and keep its history")):
         sub = commands.add_parser(name, help=help_text, description=help_text)
@@ -47,6 +52,17 @@ def _parser():
             sub.add_argument("--dropout", type=float, default=0.0)
             sub.add_argument("--trace", help="also write the trained model's Trace to this .npz")
             sub.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep = commands.add_parser("lag-sweep", help="success against lag for RNN, LSTM and GRU",
+                                description=experiments.__doc__.split("\n\n")[-1])
+    sweep.add_argument("--cells", nargs="+", default=list(experiments.CELLS), choices=experiments.CELLS)
+    sweep.add_argument("--tasks", nargs="+", default=list(experiments.TASKS), choices=experiments.TASKS)
+    sweep.add_argument("--lags", nargs="+", type=int, default=list(experiments.LAGS))
+    sweep.add_argument("--steps", type=int, default=experiments.STEPS, help="training steps per point")
+    sweep.add_argument("--seeds", nargs="+", type=int, default=list(experiments.SEEDS))
+    sweep.add_argument("--workers", type=int, default=2, help="processes (one torch thread each)")
+    sweep.add_argument("--out", type=Path, default=experiments.DEFAULT_OUT)
+    made = commands.add_parser("checkpoints", help="the trained networks the gates page shows")
+    made.add_argument("--out", type=Path, default=checkpoints.DEFAULT_PATH)
     return parser
 
 
@@ -66,6 +82,10 @@ def run(args, stdout=sys.stdout, stderr=sys.stderr):
 
     import rnnviz
     from rnnviz import export
+
+    torch.set_num_threads(1)
+    if args.command in ("lag-sweep", "checkpoints"):
+        return _experiment(args, stdout)
 
     task = rnnviz.tasks.get(args.task, seq_len=args.seq_len)
     model = rnnviz.Model(args.cell, task.input_size, args.hidden_size, task.output_size,
@@ -96,8 +116,28 @@ def run(args, stdout=sys.stdout, stderr=sys.stderr):
     return 0
 
 
+def _experiment(args, stdout):
+    import json
+
+    from rnnviz import checkpoints, export
+
+    if not args.out.parent.is_dir():
+        raise ValueError(f"cannot write {args.out}: {args.out.parent} is not a folder")
+    if args.command == "checkpoints":
+        meta = checkpoints.make(args.out)
+        print(json.dumps(meta["scores"], indent=1), file=stdout)
+        print(f"wrote {args.out}", file=stdout)
+        return 0
+    if any(not 1 <= lag <= 1000 for lag in args.lags) or args.steps < 1:
+        raise ValueError("lags must be from 1 to 1000 and steps at least 1")
+    data = experiments.lag_sweep(args.cells, args.tasks, args.lags, args.steps, args.seeds, args.workers)
+    export.write_atomic(args.out, json.dumps(data, indent=1))
+    print(f"wrote {len(data['results'])} points to {args.out}", file=stdout)
+    return 0
+
+
 def main(argv=None):
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch starts
     parser = _parser()
     args = parser.parse_args(argv)
     try:

@@ -1,7 +1,7 @@
 """Trained networks that ship with rnnviz, so a page shows a network that solves its task
 the moment it opens instead of training one on page load.
 
-    python -m rnnviz.experiments checkpoints      # remakes rnnviz/data/checkpoints.npz (~1 min)
+    rnnviz checkpoints      # remakes rnnviz/data/checkpoints.npz (~1 min)
     model = rnnviz.checkpoints.load("lstm", "adding")
 
 Each checkpoint is a small cell (RECIPE) trained from seed 0 on sequences whose length is
@@ -18,10 +18,11 @@ import numpy as np
 import torch
 
 from . import tasks
+from .cells import CELLS as CELL_SPECS
 from .model import LSTM_FORGET_BIAS, Model
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "checkpoints.npz"
-CELLS = ("rnn", "lstm", "gru")
+CELLS = tuple(CELL_SPECS)
 TASKS = ("adding", "copy")
 LENGTHS = (5, 60)  # the gates page's range of T
 RECIPE = dict(hidden_size=8, steps=3000, lr=1e-2, optimizer="adam", clip=("norm", 1.0),
@@ -73,8 +74,9 @@ def score(model, task_name, seq_len, batch_size=512):
 
 def make(path=DEFAULT_PATH):
     """Train every checkpoint and write them, with their recipe and scores, to one .npz."""
-    from .export import write_atomic
     import io
+
+    from .export import write_atomic
 
     arrays, scores = {}, {}
     for task_name in TASKS:
@@ -85,7 +87,7 @@ def make(path=DEFAULT_PATH):
             scores[f"{cell}/{task_name}"] = {T: score(model, task_name, T) for T in (5, 20, 60)}
     meta = {"recipe": {**RECIPE, "clip": list(RECIPE["clip"]), "lengths": list(LENGTHS),
                        "lstm_forget_bias": LSTM_FORGET_BIAS},
-            "scores": scores, "made_by": "python -m rnnviz.experiments checkpoints"}
+            "scores": scores, "made_by": "rnnviz checkpoints"}
     buffer = io.BytesIO()
     np.savez_compressed(buffer, meta=np.array(json.dumps(meta)), **arrays)
     write_atomic(Path(path), buffer.getvalue())

@@ -7,8 +7,14 @@ The plotly figures are written as plain specs and wrapped without plotly's per-p
 validation, which costs 10-50 ms a figure: a slider move must redraw in well under 150 ms.
 """
 
+from functools import lru_cache
+from types import MappingProxyType
+
 import numpy as np
 import plotly.graph_objects as go
+
+from .cells import CELLS
+from .model import cell_label
 
 FONT = dict(size=15)
 # Colour scales spelled out: names like "RdBu_r" are resolved by plotly.py's validation,
@@ -86,36 +92,35 @@ def step_vectors(terms, activation="tanh"):
                    yaxis=dict(autorange="reversed", fixedrange=True))
 
 
+VEGA_CONFIG = {"axis": {"labelFontSize": 14, "titleFontSize": 15},
+               "legend": {"labelFontSize": 14, "titleFontSize": 14}, "title": {"fontSize": 16}}
+
+
 def hidden_trajectories(hidden):
-    """Every hidden unit's h_t against t, as a Vega-Lite spec (click a unit in the legend
-    to pick it out). A plain dict, like the plotly specs, because altair's schema
-    validation costs ~70 ms a redraw: st.vega_lite_chart(spec) on a page,
-    alt.Chart.from_dict(spec) in a notebook."""
+    """Every hidden unit's h_t against t, as a Vega-Lite spec built with altair (click a unit
+    in the legend to pick it out): st.vega_lite_chart(spec) on a page, alt.Chart.from_dict(spec)
+    in a notebook. Only the data changes from one call to the next, so the chart is built once;
+    building and validating it on every redraw cost 15-70 ms (tests/test_figures.py validates)."""
     T, H = hidden.shape
     values = [{"t": t + 1, "unit": f"unit {k + 1}", "h": float(hidden[t, k])}
               for t in range(T) for k in range(H)]
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "title": "Hidden state h_t, one line per unit (click the legend)",
-        "data": {"values": values},
-        "mark": {"type": "line", "point": True, "strokeWidth": 3},
-        "params": [{"name": "pick", "select": {"type": "point", "fields": ["unit"]},
-                    "bind": "legend"}],
-        "encoding": {
-            "x": {"field": "t", "type": "quantitative", "title": "time step t",
-                  "axis": {"tickMinStep": 1}},
-            "y": {"field": "h", "type": "quantitative", "title": "h_t"},
-            "color": {"field": "unit", "type": "nominal", "title": "unit",
-                      "scale": {"range": PALETTE}},
-            "opacity": {"condition": {"param": "pick", "value": 1.0}, "value": 0.15},
-            "tooltip": [{"field": "unit", "type": "nominal"}, {"field": "t", "type": "quantitative"},
-                        {"field": "h", "type": "quantitative", "format": ".4f"}],
-        },
-        "height": 300,
-        "config": {"axis": {"labelFontSize": 14, "titleFontSize": 15},
-                   "legend": {"labelFontSize": 14, "titleFontSize": 14},
-                   "title": {"fontSize": 16}},
-    }
+    return {**_trajectory_chart(), "data": {"values": values}}
+
+
+@lru_cache(maxsize=1)
+def _trajectory_chart():
+    import altair as alt
+
+    pick = alt.selection_point(name="pick", fields=["unit"], bind="legend")
+    chart = alt.Chart(alt.Data(values=[])).mark_line(point=True, strokeWidth=3).encode(
+        x=alt.X("t:Q", title="time step t", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("h:Q", title="h_t"),
+        color=alt.Color("unit:N", title="unit", scale=alt.Scale(range=PALETTE)),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+        tooltip=[alt.Tooltip("unit:N"), alt.Tooltip("t:Q"), alt.Tooltip("h:Q", format=".4f")],
+    ).add_params(pick).properties(title="Hidden state h_t, one line per unit (click the legend)",
+                                  height=300)
+    return MappingProxyType({**chart.to_dict(validate=False), "config": VEGA_CONFIG})
 
 
 def predictions(inputs, predicted, wanted, chosen_t=None):
@@ -486,8 +491,9 @@ def lag_sweep(points, task_name, metric, threshold):
     their median as a line, a big circle where most seeds solved it (a cross where most did
     not); the 'solved' level, and the lag at which Hochreiter & Schmidhuber (1997) reported
     the LSTM succeeding."""
-    names = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
-    cells = sorted({p["cell"] for p in points}, key=list(names).index)
+    order = list(CELLS)
+    names = {cell: cell_label(cell) for cell in order}
+    cells = sorted({p["cell"] for p in points}, key=order.index)
     lags = sorted({p["lag"] for p in points})
     data = []
     for k, cell in enumerate(cells):

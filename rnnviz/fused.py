@@ -13,7 +13,6 @@ import numpy as np
 import torch
 
 
-
 def _time_major(array):
     return np.ascontiguousarray(array.transpose(1, 0, 2))
 

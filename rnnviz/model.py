@@ -16,6 +16,13 @@ CELL_CHOICES = {
     "gru": ("gru", "tanh", "GRU"),
 }
 CELL_LABELS = {choice: label for choice, (_, _, label) in CELL_CHOICES.items()}
+
+
+def cell_label(cell, nonlinearity="tanh"):
+    """What a learner reads for a cell kind ("rnn", "lstm", "gru"): "RNN (tanh)", "LSTM", ..."""
+    return next(label for kind, nl, label in CELL_CHOICES.values()
+                if kind == cell and nl == (nonlinearity if cell == "rnn" else "tanh"))
+
 # The LSTM's forget-gate bias wherever rnnviz trains one (lab, lag sweep, checkpoints): +1,
 # so the forget gate starts mostly open (f_t near 0.73), the common choice of Jozefowicz,
 # Zaremba & Sutskever (2015).

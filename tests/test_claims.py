@@ -68,7 +68,7 @@ def test_unrolled_truncation_changes_little_at_radius_half_and_a_lot_at_one_and_
     small = [truncation_change(0.5, seed) for seed in range(10)]
     large = [truncation_change(1.5, seed) for seed in range(10)]
     assert np.median(small) < 0.05 and np.median(large) > 0.3
-    assert sum(s < l for s, l in zip(small, large)) >= 9
+    assert sum(a < b for a, b in zip(small, large)) >= 9
 
 
 def test_unrolled_window_of_T_is_full_bptt():

@@ -15,8 +15,8 @@ import pytest
 import torch
 
 import rnnviz
+from harness.apptest import figure_titled, open_page, texts
 from rnnviz import export
-from tests.apptest import figure_titled, open_page, texts
 
 ROOT = Path(__file__).resolve().parent.parent
 

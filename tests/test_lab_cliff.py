@@ -10,9 +10,10 @@ import torch
 
 import rnnviz
 import rnnviz.experiments
+from harness.apptest import assert_no_exception, lab_train, open_page, plotly_figures, texts
 from rnnviz import analysis, cliff
-from rnnviz.experiments import DEFAULT_OUT, main as experiments_main
-from tests.apptest import assert_no_exception, lab_train, open_page, plotly_figures, texts
+from rnnviz.__main__ import main as cli
+from rnnviz.experiments import DEFAULT_OUT
 
 
 def direct_loss(w, b):
@@ -66,7 +67,7 @@ def test_clipping_effect_matches_a_hand_computed_example():
 
 def test_lag_sweep_script_writes_the_format_the_page_reads(tmp_path):
     out = tmp_path / "sweep.json"
-    experiments_main(["lag-sweep", "--cells", "rnn", "lstm", "--tasks", "adding", "--lags", "3", "6",
+    cli(["lag-sweep", "--cells", "rnn", "lstm", "--tasks", "adding", "--lags", "3", "6",
                       "--steps", "15", "--seeds", "0", "1", "--workers", "1", "--out", str(out)])
     made, shipped = json.loads(out.read_text()), json.loads(DEFAULT_OUT.read_text())
     assert set(made) == set(shipped) and set(made["settings"]) == set(shipped["settings"])
@@ -75,7 +76,7 @@ def test_lag_sweep_script_writes_the_format_the_page_reads(tmp_path):
     assert {(p["cell"], p["lag"], p["seed"]) for p in made["results"]} == {
         (c, lag, seed) for c in ("rnn", "lstm") for lag in (3, 6) for seed in (0, 1)}
     again = tmp_path / "again.json"
-    experiments_main(["lag-sweep", "--cells", "rnn", "--tasks", "adding", "--lags", "3", "--steps", "15",
+    cli(["lag-sweep", "--cells", "rnn", "--tasks", "adding", "--lags", "3", "--steps", "15",
                       "--seeds", "1", "--workers", "1", "--out", str(again)])
     first = next(p for p in made["results"] if (p["cell"], p["lag"], p["seed"]) == ("rnn", 3, 1))
     assert json.loads(again.read_text())["results"][0]["final_metric"] == first["final_metric"]
@@ -112,10 +113,12 @@ def test_shipped_lag_sweep_shows_what_the_lesson_says():
 
 def test_lag_sweep_refuses_bad_arguments(tmp_path, capsys):
     with pytest.raises(SystemExit):
-        experiments_main(["lag-sweep", "--lags", "0", "--out", str(tmp_path / "x.json")])
+        cli(["lag-sweep", "--lags", "0", "--out", str(tmp_path / "x.json")])
+    assert "lags must be from 1 to 1000" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        experiments_main(["lag-sweep", "--out", str(tmp_path / "missing" / "x.json")])
+        cli(["lag-sweep", "--out", str(tmp_path / "missing" / "x.json")])
     assert "not a folder" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())  # nothing written
 
 
 def test_solved_step_reads_the_smoothed_metric():

@@ -5,8 +5,15 @@ import numpy as np
 import pytest
 import torch
 
-from tests.apptest import (assert_no_exception, chart_specs, figure_titled, open_page,
-                           plotly_figures, texts, trace_named)
+from harness.apptest import (
+    assert_no_exception,
+    chart_specs,
+    figure_titled,
+    open_page,
+    plotly_figures,
+    texts,
+    trace_named,
+)
 from ui import compute
 
 

@@ -4,7 +4,8 @@ when it had to be changed. Hypothesis throws arbitrary text at every setting."""
 import math
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ui.settings import PAGES, SEED
 

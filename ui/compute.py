@@ -109,8 +109,20 @@ def real_gradient(seed):
     return np.concatenate([g.reshape(-1) for g in trace.param_grads.values()])
 
 
+@st.cache_data(**CACHE)
+def diverging_run(seed):
+    """The cliff page's cautionary run: a tanh RNN on the adding problem, SGD at learning
+    rate 100, no clipping, 50 steps."""
+    task = rnnviz.tasks.get("adding", seq_len=50)
+    model = rnnviz.Model("rnn", 2, 16, 1, seed=seed, spectral_radius=1.5)
+    with short_training():
+        history = rnnviz.train(model, task, steps=50, lr=100.0, optimizer="sgd", seed=seed)
+    return {"diverged_at": history.diverged_at, "diverged_reason": history.diverged_reason,
+            "final_loss": float(history.loss[-1]) if history.steps_done else float("nan")}
+
+
 @st.cache_data(max_entries=1, show_spinner=False)
 def lag_sweep_data():
-    """The shipped results of `python -m rnnviz.experiments lag-sweep`, or None."""
+    """The shipped results of `rnnviz lag-sweep`, or None."""
     path = rnnviz.experiments.DEFAULT_OUT
     return json.loads(path.read_text()) if path.exists() else None

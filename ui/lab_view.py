@@ -8,7 +8,7 @@ import torch
 import rnnviz
 import rnnviz.experiments
 from rnnviz import figures
-from rnnviz.model import CELL_LABELS
+from rnnviz.model import cell_label
 from ui import charts, compute, exports, state, training
 
 
@@ -56,9 +56,14 @@ def show_results(store, settings):
     finished = {n: r for n, r in runs.items() if "model" in r}
     if finished:
         st.subheader("What the trained networks do")
-        x, y = full_task.sample(64, torch.Generator().manual_seed(settings["seed"] + 1000))
-        models = {n: training.rebuild(full_task, r["model"]) for n, r in finished.items()}
-        traces = {n: rnnviz.record(m, x, y, full_task.loss, full_task.target) for n, m in models.items()}
+        memo = store.setdefault("memo", {})  # a finished run's evaluations, made once, not every rerun
+
+        def once(key, compute):
+            if key not in memo:
+                memo[key] = compute()
+            return memo[key]
+
+        x, y, traces = once("held out", lambda: _held_out(full_task, finished, settings["seed"]))
         rows = []
         for n, tr in traces.items():
             if full_task.loss == "ce":
@@ -77,21 +82,12 @@ def show_results(store, settings):
                   "next number" if task_name == "count" else "sum"))
         elif task_name == "text":
             name = st.selectbox("Network", list(finished))
-            for step, params in sorted(finished[name]["snapshots"].items()):
-                if step == 0:
-                    continue
-                model = training.rebuild(full_task, finished[name]["model"], params)
-                if model.bidirectional:
-                    break
-                sample = rnnviz.generate_text(model, "The ", 160, 0.8, settings["seed"])
+            for step, sample in once(("samples", name), lambda: _samples(full_task, finished[name], settings)):
                 st.markdown(f"After **{step}** steps:")
                 st.text(sample)
             unit = st.slider("Hidden unit to colour the text by", 1, settings["H"], 1) - 1
-            passage = rnnviz.tasks.corpus()[:320]
-            codes = rnnviz.tasks.encode(passage)
-            one_hot = torch.nn.functional.one_hot(codes, full_task.input_size).float()[None]
-            reading = rnnviz.record(models[name], one_hot[:, :-1], codes[None, 1:], "ce", "all")
-            charts.plotly(st, figures.text_activation(passage[:-1], reading.hidden[0, :, unit], unit))
+            passage, hidden = once(("reading", name), lambda: _reading(full_task, finished[name]))
+            charts.plotly(st, figures.text_activation(passage, hidden[:, unit], unit))
         exports.histories(f"lab-{task_name}", {name: run["history"] for name, run in finished.items()})
         gated = [n for n, r in finished.items() if r["model"]["cell"] in ("lstm", "gru")]
         if task_name in ("adding", "copy") and gated:
@@ -100,11 +96,38 @@ def show_results(store, settings):
                                        "T": str(min(settings["T"], 60))})
 
 
+def _held_out(task, finished, seed):
+    """64 new sequences through every trained network."""
+    x, y = task.sample(64, torch.Generator().manual_seed(seed + 1000))
+    return x, y, {n: rnnviz.record(training.rebuild(task, r["model"]), x, y, task.loss, task.target)
+                  for n, r in finished.items()}
+
+
+def _samples(task, run, settings):
+    """(step, generated text) at each snapshot of a text run (one-directional networks only)."""
+    samples = []
+    for step, params in sorted(run["snapshots"].items()):
+        model = training.rebuild(task, run["model"], params)
+        if step == 0 or model.bidirectional:
+            continue
+        samples.append((step, rnnviz.generate_text(model, "The ", 160, 0.8, settings["seed"])))
+    return samples
+
+
+def _reading(task, run):
+    """The trained network's hidden states while it reads the start of the corpus."""
+    passage = rnnviz.tasks.corpus()[:320]
+    codes = rnnviz.tasks.encode(passage)
+    one_hot = torch.nn.functional.one_hot(codes, task.input_size).float()[None]
+    reading = rnnviz.record(training.rebuild(task, run["model"]), one_hot[:, :-1], codes[None, 1:], "ce", "all")
+    return passage[:-1], reading.hidden[0]
+
+
 def show_sweep(page):
     """The shipped lag sweep, and one point re-run live on request."""
     sweep = compute.lag_sweep_data()
     if sweep is None:
-        st.info("No sweep results are shipped yet: run `python -m rnnviz.experiments lag-sweep`.")
+        st.info("No sweep results are shipped yet: run `rnnviz lag-sweep`.")
         return
     columns = st.columns(2, gap="large")
     for column, name in zip(columns, ("adding", "copy")):
@@ -112,10 +135,12 @@ def show_sweep(page):
         if points:
             charts.plotly(column, figures.lag_sweep(points, name, points[0]["metric"], points[0]["threshold"]))
     settings = sweep["settings"]
-    reach = "; ".join(
-        f"{name}: " + ", ".join(f"{CELL_LABELS[choice]} {rnnviz.experiments.longest_solved(sweep, name, cell) or 'none'}"
-                                for cell, choice in (("rnn", "rnn_tanh"), ("lstm", "lstm"), ("gru", "gru")))
-        for name in ("adding", "copy"))
+    def longest(task_name, cell):
+        return rnnviz.experiments.longest_solved(sweep, task_name, cell) or "none"
+
+    reach = "; ".join(f"{name}: " + ", ".join(f"{cell_label(cell)} {longest(name, cell)}"
+                                               for cell in rnnviz.experiments.CELLS)
+                      for name in rnnviz.experiments.TASKS)
     st.markdown(f"**Longest lag solved by most seeds** — {reach}.")
     st.caption(f"Each point: {len(settings['seeds'])} seeds ({', '.join(map(str, settings['seeds']))}), "
                f"{settings['steps']} Adam steps each, hidden size {settings['hidden_size']}, clipping by "
@@ -123,7 +148,7 @@ def show_sweep(page):
                f"the line is the median over seeds of the metric averaged over the last "
                f"{settings['window']} steps, the small dots each seed's. A run counts as solved when that "
                "average is at the solved level; big circles where most seeds solved it. Made by "
-               "`python -m rnnviz.experiments lag-sweep`. Hochreiter & Schmidhuber trained on up to "
+               "`rnnviz lag-sweep`. Hochreiter & Schmidhuber trained on up to "
                "millions of sequences; with this budget a failure at a long lag means not learned "
                "yet, not cannot be learned.")
     (sweep_cell, sweep_task, sweep_lag), (button_column,) = state.widget_row(

@@ -9,7 +9,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from rnnviz.model import CELL_LABELS
+from rnnviz.cells import CELLS
+from rnnviz.model import CELL_LABELS, cell_label
 
 
 @dataclass(frozen=True)
@@ -202,9 +203,8 @@ PAGES = {
         Setting("k", "Truncated BPTT window (0 = off)", "int", 0, 0, 200, 1),
         Setting("drop", "Dropout before the output layer", "float", 0.0, 0.0, 0.9, 0.05),
         Setting("steps", "Training steps", "int", 1000, 10, 2000, 10),
-        Setting("sweep_cell", "Cell", "choice", "lstm", choices=("rnn", "lstm", "gru"),
-                labels={"rnn": CELL_LABELS["rnn_tanh"], "lstm": CELL_LABELS["lstm"],
-                        "gru": CELL_LABELS["gru"]}),
+        Setting("sweep_cell", "Cell", "choice", "lstm", choices=tuple(CELLS),
+                labels={cell: cell_label(cell) for cell in CELLS}),
         Setting("sweep_task", "Task", "choice", "adding", choices=("adding", "copy")),
         Setting("sweep_lag", "Lag", "choice", 20, choices=(5, 10, 20, 50, 100)),
     ),

@@ -5,6 +5,11 @@ a hand edit: the browser loads the page anew) or a page_link brings the learner 
 page, the URL's query parameters (parsed, clamped, with notices) seed the widgets; otherwise
 the widgets lead, and `publish()` mirrors their values into the URL so the address bar is
 always a link to the current view.
+
+Why not Streamlit 1.67's own `bind="query-params"` on each widget: tried and rejected. It
+resets an out-of-range or malformed value silently to the default instead of clamping it with
+a notice, writes the display label rather than the value into the link, and forces every
+widget's key into the URL. This module parses each value by its row in ui/settings.py.
 """
 
 import streamlit as st

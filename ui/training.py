@@ -13,12 +13,12 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
-import streamlit as st
 import torch
 
 import rnnviz
 from rnnviz import figures
 from rnnviz.model import CELL_LABELS, LSTM_FORGET_BIAS
+from ui import charts
 
 # Trainings at once on this server; the rest wait their turn. One core stays free for the
 # slider reruns of everyone else (measured with bench/load.py: two trainings on a 2-core
@@ -97,7 +97,7 @@ def train_all(settings, store, progress_bar, chart):
                 progress_bar.progress((index * settings["steps"] + step + 1) / total,
                                       text=f"Training {name}: step {step + 1} of {settings['steps']}, "
                                            f"loss {loss:.4g}")
-                chart.vega_lite_chart(live_rows(result), live_spec, width="stretch")
+                charts.vega_lite(chart, live_spec, live_rows(result))
 
         hist = rnnviz.train(model, task, steps=settings["steps"], lr=settings["lr"],
                             optimizer=settings["opt"], clip=clip, tbptt=settings["k"] or None,
