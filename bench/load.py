@@ -25,7 +25,6 @@ import urllib.request
 from pathlib import Path
 
 import websockets
-
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -206,7 +205,7 @@ def main():
     if args.url:
         run(args.url, args, pid=None)
         return
-    from tests.e2e.server import streamlit_server
+    from harness.server import streamlit_server
 
     with streamlit_server(return_process=True) as (url, process):
         run(url, args, pid=process.pid)

@@ -12,7 +12,7 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from tests.apptest import open_page  # noqa: E402
+from harness.apptest import open_page  # noqa: E402
 
 MOVES = {"hidden": ("hidden.t", [2, 3]), "unrolled": ("unrolled.back", [4, 8]),
          "vanishing": ("vanishing.H", [31, 32]), "gates": ("gates.t", [5, 1])}

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlparse
 import numpy as np
 import pytest
 
-from tests.e2e.server import CHROMIUM, PAGES, chromium, streamlit_server, wait_for_app
+from harness.server import CHROMIUM, PAGES, ROOT, chromium, streamlit_server, wait_for_app
 
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 
@@ -126,16 +126,20 @@ def test_a_bad_link_shows_a_notice_not_a_traceback(app_url, browser):
 
 
 def test_training_shows_progress_and_stop_keeps_what_was_learned(app_url, browser):
-    context, page, _ = open_page(browser, app_url, PAGES["lab"] + "?steps=2000&T=100")
+    """Stop is pressed while the progress bar is up, in a run far longer than the test (three
+    cells, 2000 steps each at T = 200: about a minute), and the page keeps what was learned."""
+    context, page, _ = open_page(browser, app_url, PAGES["lab"] + "?steps=2000&T=200&cells=rnn_tanh,lstm,gru")
     try:
         page.get_by_role("button", name="Train").click()
-        page.wait_for_selector('[data-testid="stProgress"]', timeout=60_000)
+        page.wait_for_function("() => /step [0-9]+ of 2000/.test(document.body.innerText)", timeout=60_000)
         page.get_by_role("button", name="Stop").click()
         page.get_by_text("Training was stopped").wait_for(timeout=60_000)
         wait_for_app(page)
         assert page.locator('[data-testid="stProgress"]').count() == 0
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator(".js-plotly-plot").count() >= 2  # the curves so far
+        steps_drawn = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0]._fullData[0]._length")
+        assert 0 < steps_drawn < 2000  # the first cell's loss curve, cut short by Stop
     finally:
         context.close()
 
@@ -176,3 +180,21 @@ def test_the_live_loss_curve_is_drawn_and_grows_while_training(app_url, browser)
         page.get_by_text("Training was stopped").wait_for(timeout=60_000)
     finally:
         context.close()
+
+
+def test_an_unexpected_error_shows_a_plain_notice_and_no_stack_trace(tmp_path, browser):
+    """With the app's own .streamlit/config.toml, a page that fails in a way nobody foresaw
+    shows the learner a short notice: no traceback, no exception text, no file paths."""
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "config.toml").write_text((ROOT / ".streamlit" / "config.toml").read_text())
+    (tmp_path / "broken.py").write_text('import streamlit as st\nst.title("Broken")\n'
+                                        'raise RuntimeError("secret detail /srv/app/weights.pt")\n')
+    with streamlit_server(script="broken.py", cwd=tmp_path) as url:
+        context, page, _ = open_page(browser, url, "")
+        try:
+            page.locator('[data-testid="stException"], [data-testid="stAlert"]').first.wait_for(timeout=30_000)
+            shown = page.locator('[data-testid="stMain"]').inner_text()
+            assert "error" in shown.lower()
+            assert "secret detail" not in shown and "Traceback" not in shown and "weights.pt" not in shown
+        finally:
+            context.close()

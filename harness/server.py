@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -26,15 +26,16 @@ def free_port():
 
 
 @contextlib.contextmanager
-def streamlit_server(timeout=60.0, return_process=False):
-    """Yield the base URL of a running server (and its process); stop it afterwards."""
+def streamlit_server(timeout=60.0, return_process=False, script="app.py", cwd=ROOT):
+    """Yield the base URL of a running server (and its process); stop it afterwards.
+    `script` and `cwd` run another script with another .streamlit/config.toml (tests only)."""
     port = free_port()
     env = dict(os.environ, OMP_NUM_THREADS="1")
     log = tempfile.TemporaryFile()  # not a pipe: a long run's log must never block the server
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     try:
@@ -82,6 +83,7 @@ def wait_for_app(page, timeout=90_000):
             const plotly = document.querySelectorAll('[data-testid="stPlotlyChart"]');
             const drawn = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg');
             const vega = document.querySelectorAll('[data-testid="stVegaLiteChart"]');
-            const vegaDrawn = document.querySelectorAll('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg');
+            const vegaDrawn = document.querySelectorAll(
+                '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg');
             return drawn.length >= plotly.length && vegaDrawn.length >= vega.length;
         }""", timeout=timeout)

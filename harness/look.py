@@ -1,11 +1,11 @@
-"""Screenshots of every page, to look at: python -m tests.e2e.look [WIDTHxHEIGHT] [page ...]"""
+"""Screenshots of every page, to look at: python -m harness.look [WIDTHxHEIGHT] [page ...]"""
 
 import sys
 from pathlib import Path
 
-from tests.e2e.server import PAGES, chromium, streamlit_server, wait_for_app
+from harness.server import PAGES, chromium, streamlit_server, wait_for_app
 
-OUT = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+OUT = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 
 
 def main(argv):

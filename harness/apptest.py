@@ -2,9 +2,9 @@
 
 import base64
 import json
+from pathlib import Path
 
 import numpy as np
-from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
