@@ -1,9 +1,8 @@
 import numpy as np
 import streamlit as st
 
-import rnnviz
 from rnnviz import analysis, cliff, figures
-from ui import charts, compute, lesson, state, training
+from ui import charts, compute, lesson, state
 
 PAGE = "cliff"
 text = lesson.page_header("cliff")
@@ -50,16 +49,13 @@ st.caption(f"The gradient of all {gradient.size} weights of a tanh RNN (hidden s
 
 st.subheader("A diverging run, honestly")
 if st.button("Train an RNN with learning rate 100 and no clipping"):
-    task = rnnviz.tasks.get("adding", seq_len=50)
-    model = rnnviz.Model("rnn", 2, 16, 1, seed=state.value(PAGE, "seed"), spectral_radius=1.5)
-    with st.spinner("Training (in turn, when the server is busy)…"), training.short_training():
-        history = rnnviz.train(model, task, steps=50, lr=100.0, optimizer="sgd",
-                               seed=state.value(PAGE, "seed"))
-    if history.diverged_at is not None:
-        st.error(f"Diverged at step {history.diverged_at + 1}: {history.diverged_reason}. "
+    with st.spinner("Training (in turn, when the server is busy)…"):
+        run = compute.diverging_run(state.value(PAGE, "seed"))
+    if run["diverged_at"] is not None:
+        st.error(f"Diverged at step {run['diverged_at'] + 1}: {run['diverged_reason']}. "
                  "The weights were kept at their last finite values. What to try: clip the "
                  "gradient by norm, or lower the learning rate.")
     else:
-        st.success(f"It survived 50 steps (final loss {history.loss[-1]:.3g}); try again "
+        st.success(f"It survived 50 steps (final loss {run['final_loss']:.3g}); try again "
                    "with another seed.")
 lesson.show_quiz(text, PAGE)

@@ -26,7 +26,7 @@ with view:
 st.latex(formulas.rnn_step(terms, activation, t, full_matrices=hidden_size <= 4))
 
 left, right = st.columns(2, gap="large")
-left.vega_lite_chart(figures.hidden_trajectories(trace.hidden[0]), width="stretch")
+charts.vega_lite(left, figures.hidden_trajectories(trace.hidden[0]))
 predictions = figures.predictions(trace.inputs[0, :, 0], trace.outputs[0, :, 0],
                                   trace.targets[0, :, 0], chosen_t=t)
 charts.plotly(right, predictions)

@@ -1,7 +1,6 @@
 import streamlit as st
 
 import rnnviz
-from rnnviz import figures
 from rnnviz.tasks import COUNT_EASY_SEQ_LEN
 from ui import lab_view, lesson, state, training
 

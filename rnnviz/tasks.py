@@ -11,6 +11,7 @@ as `target` says.
 
 import numbers
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Callable
 
@@ -98,13 +99,15 @@ def _copy(B, T, gen):
     return x, symbol
 
 
+@lru_cache(maxsize=1)
 def corpus():
-    """The small text that ships with rnnviz (written for it, free to use)."""
+    """The small text that ships with rnnviz (written for it, free to use); read once."""
     return resources.files("rnnviz").joinpath("data/corpus.txt").read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=1)
 def vocabulary():
-    return sorted(set(corpus()))
+    return tuple(sorted(set(corpus())))
 
 
 def encode(text):

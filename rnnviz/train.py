@@ -164,17 +164,20 @@ def train(model, task, steps=200, lr=1e-2, optimizer="adam", clip=None, tbptt=No
     dropout_generator = torch.Generator().manual_seed(int(seed) + 1)
     trace_x, trace_y = task.sample(min(batch_size, 16), torch.Generator().manual_seed(int(seed) + 2))
 
-    losses, norms, clipped_norms, accuracies = [], [], [], []
-    hist = History(np.array([]), np.array([]), np.array([]), None)
+    # per-step records, filled in place: the History a progress callback gets holds views of
+    # the steps done so far, so a callback on every step costs nothing per step
+    losses, norms, clipped_norms, accuracies = (np.empty(int(steps)) for _ in range(4))
+    done = 0
+    hist = History(losses[:0], norms[:0], clipped_norms[:0], None)
 
     def snapshot(updates):
         model.load_torch(module, head)
         hist.traces[updates] = record(model, trace_x, trace_y, task.loss, task.target)
 
     def finish():
-        hist.loss, hist.grad_norm = np.array(losses), np.array(norms)
-        hist.clipped_grad_norm = np.array(clipped_norms)
-        hist.accuracy = np.array(accuracies) if task.loss == "ce" else None
+        hist.loss, hist.grad_norm = losses[:done], norms[:done]
+        hist.clipped_grad_norm = clipped_norms[:done]
+        hist.accuracy = accuracies[:done] if task.loss == "ce" else None
         return hist
 
     if record_every:
@@ -201,16 +204,21 @@ def train(model, task, steps=200, lr=1e-2, optimizer="adam", clip=None, tbptt=No
         if problem is not None:
             hist.diverged_at, hist.diverged_reason = step, problem
             break
-        losses.append(loss)
-        norms.append(grad_norm)
-        clipped_norms.append(_global_norm(parameters) if clip is not None else grad_norm)
-        accuracies.append(accuracy)
+        losses[done], norms[done] = loss, grad_norm
+        clipped_norms[done] = _global_norm(parameters) if clip is not None else grad_norm
+        accuracies[done] = accuracy
+        done += 1
         if record_every and (step + 1) % record_every == 0:
             snapshot(step + 1)
         if progress is not None and progress(step, loss, finish()) is False:
             hist.stopped_early = True
             break
     model.load_torch(module, head)
-    if record_every and len(losses) not in hist.traces:
-        snapshot(len(losses))
-    return finish()
+    if record_every and done not in hist.traces:
+        snapshot(done)
+    finish()
+    # the finished History owns arrays of its own length, not views of the buffers
+    hist.loss, hist.grad_norm, hist.clipped_grad_norm = (a.copy() for a in (hist.loss, hist.grad_norm,
+                                                                              hist.clipped_grad_norm))
+    hist.accuracy = None if hist.accuracy is None else hist.accuracy.copy()
+    return hist

@@ -1,6 +1,5 @@
 """Figure builders plot the data they are given, and every figure serialises for the browser."""
 
-import json
 
 import altair as alt
 import numpy as np
@@ -86,22 +85,58 @@ def test_live_loss_spec_is_valid_vega_lite_and_spans_the_whole_run():
     assert spec["encoding"]["y"]["scale"]["type"] == "log"
 
 
-def test_every_builder_serialises_to_valid_plotly_json(lstm_trace):
-    tr = lstm_trace
-    built = [
-        figures.grad_norms({"a": tr.grad_hidden_norm[0]}),
-        figures.unrolled_graph(tr.inputs[0, :, 0], tr.hidden[0], tr.grad_hidden_norm[0], 5, {12}),
-        figures.weight_hh_contributions(np.ones(12), np.arange(12) > 6),
-        figures.per_step(tr.jacobian_norms[0, :, 0], "J", "norm", reference=1.0),
-        figures.grad_heatmap([0, 5], np.ones((2, 12))),
-        figures.unit_gates({g: tr.gates[g][0] for g in "ifgoc"}, 2, chosen_t=3),
-        figures.predictions(np.arange(4.0), np.zeros(4), np.arange(1.0, 5.0), chosen_t=2),
-    ]
-    for figure in built:
-        spec = json.loads(pio.to_json(figure, validate=False))
-        pio.from_json(json.dumps(spec))  # plotly's own validator accepts it
-    trajectories = figures.hidden_trajectories(tr.hidden[0])
-    alt.Chart.from_dict(trajectories)  # altair validates it against the Vega-Lite schema
+def every_figure(tr):
+    """One call of every figure builder in rnnviz.figures, on real numbers: {name: figure}."""
+    hidden_trace = rnnviz.record(rnnviz.Model("rnn", 1, 3, 1, seed=0), np.arange(1.0, 5.0)[None, :, None],
+                                 np.arange(2.0, 6.0)[None, :, None], "mse", "all")
+    w, b, loss = rnnviz.cliff.surface(points=11)
+    sweep = [{"cell": c, "task": "adding", "lag": lag, "seed": s, "final_metric": 0.1 / lag, "solved": lag < 20,
+              "solved_at": 100 if lag < 20 else None} for c in ("rnn", "lstm") for lag in (5, 20) for s in (0, 1)]
+    return {
+        "step_vectors": figures.step_vectors(analysis.rnn_step_terms(hidden_trace, 0, 2)),
+        "hidden_trajectories": figures.hidden_trajectories(tr.hidden[0]),
+        "predictions": figures.predictions(np.arange(4.0), np.zeros(4), np.arange(1.0, 5.0), chosen_t=2),
+        "unrolled_graph": figures.unrolled_graph(tr.inputs[0, :, 0], tr.hidden[0], tr.grad_hidden_norm[0], 5, {12}),
+        "weight_hh_contributions": figures.weight_hh_contributions(np.ones(12), np.arange(12) > 6),
+        "grad_norms": figures.grad_norms({"a": tr.grad_hidden_norm[0], "b": tr.grad_hidden_norm[1]},
+                                         dashed=("b",)),
+        "eigenvalue_plane": figures.eigenvalue_plane({"W_h": analysis.eigenvalues(tr.params["weight_hh"][:5])}),
+        "per_step": figures.per_step(tr.jacobian_norms[0, :, 0], "J", "norm", log=True, reference=1.0),
+        "grad_heatmap": figures.grad_heatmap([0, 5], np.ones((2, 12))),
+        "clipping": figures.clipping({"a": (np.array([3.0, 0.5]), np.array([1.0, 0.5]))}, 1.0, "norm"),
+        "gate_heatmaps": figures.gate_heatmaps({"untrained": {g: tr.gates[g][0] for g in "ifgoc"},
+                                                "trained": {g: tr.gates[g][1] for g in "ifgoc"}},
+                                               tr.inputs[0], ["value", "marker"]),
+        "unit_gates": figures.unit_gates({g: tr.gates[g][0] for g in "ifgoc"}, 2, chosen_t=3),
+        "live_loss_spec": {**figures.live_loss_spec(100),
+                           "data": {"values": [{"step": 1, "network": "LSTM", "loss": 0.5}]}},
+        "loss_curves": figures.loss_curves({"a": np.array([1.0, 0.5])}, threshold=0.1),
+        "forecast": figures.forecast(np.zeros(5), np.ones(5), {"LSTM": np.ones(5)}),
+        "predicted_against_true": figures.predicted_against_true(np.ones(3), {"LSTM": np.ones(3)}),
+        "text_activation": figures.text_activation("The river", np.linspace(-1, 1, 9), 0),
+        "loss_surface": figures.loss_surface(w, b, loss, {"path": (np.array([1.0, 2.0]), np.array([0.0, -1.0]))}),
+        "loss_surface_3d": figures.loss_surface_3d(w, b, loss),
+        "lag_sweep": figures.lag_sweep(sweep, "adding", "mse", 0.01),
+    }
+
+
+def test_every_builder_is_checked(lstm_trace):
+    """A new builder in rnnviz.figures must be added to every_figure() to be validated."""
+    import inspect
+
+    public = {name for name, f in inspect.getmembers(figures, inspect.isfunction)
+              if f.__module__ == figures.__name__ and not name.startswith("_") and name != "steps"}
+    assert public == set(every_figure(lstm_trace))
+
+
+def test_every_builder_serialises_to_a_valid_figure(lstm_trace):
+    """Every plotly figure passes plotly's own validator and every Vega-Lite spec altair's schema."""
+    for name, figure in every_figure(lstm_trace).items():
+        if isinstance(figure, dict):
+            alt.Chart.from_dict(figure).to_dict()  # validates against the Vega-Lite schema
+        else:
+            pio.from_json(pio.to_json(figure, validate=False))  # plotly's validator accepts it
+    trajectories = figures.hidden_trajectories(lstm_trace.hidden[0])
     points = {(v["t"], v["unit"]): v["h"] for v in trajectories["data"]["values"]}
-    T, H = tr.hidden[0].shape
-    assert len(points) == T * H and points[(T, f"unit {H}")] == pytest.approx(tr.hidden[0, -1, -1])
+    T, H = lstm_trace.hidden[0].shape
+    assert len(points) == T * H and points[(T, f"unit {H}")] == pytest.approx(lstm_trace.hidden[0, -1, -1])

@@ -60,20 +60,28 @@ def test_progress_callback_sees_every_step_and_can_stop():
     assert all(done == s + 1 and math.isfinite(loss) for s, loss, done in seen)
 
 
-@pytest.mark.parametrize("window", [1, 5, 12])
-def test_truncated_bptt_drops_gradient_beyond_the_window(window):
-    """With target "last", only the last k steps' inputs can move W_x under TBPTT(k):
-    the first step's input gets no gradient, so a model whose loss is blind to the
-    early inputs sees the same update as with full BPTT when k >= T."""
+@pytest.mark.parametrize("window", [1, 5])
+def test_truncated_bptt_lets_only_the_last_k_inputs_move_W_x(window):
+    """With the loss at the last step, TBPTT(k) computes each step's share of dL/dW_x only for
+    the last k steps: a batch whose last k inputs are all zero leaves W_x without gradient,
+    though full BPTT gives it one. And train()'s update (one SGD step, lr 1, through PyTorch's
+    fused module) is exactly minus the hand-written truncated BPTT's gradient."""
+    from dataclasses import replace
+
     T = 12
-    task = rnnviz.tasks.get("adding", seq_len=T)
-    results = []
-    for tbptt in (window, None):
-        model = rnnviz.Model("rnn", 2, 4, 1, seed=1, dtype=torch.float64)
-        rnnviz.train(model, task, steps=1, lr=1.0, optimizer="sgd", tbptt=tbptt, batch_size=4)
-        results.append(model.params["weight_hh"].clone())
-    same = torch.allclose(results[0], results[1], rtol=0, atol=1e-14)
-    assert same == (window >= T)
+    x = torch.rand(4, T, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    x[:, T - window:] = 0.0
+    y = torch.rand(4, 1, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    model = rnnviz.Model("rnn", 2, 4, 1, seed=1, dtype=torch.float64)
+    truncated = rnnviz.record(model, x, y, tbptt=window)
+    full = rnnviz.record(model, x, y)
+    assert np.all(truncated.param_grads["weight_ih"] == 0) and np.abs(full.param_grads["weight_ih"]).max() > 1e-6
+    task = replace(rnnviz.tasks.get("adding", seq_len=T), _sample=lambda B, T, generator: (x, y))
+    before = {name: value.clone() for name, value in model.params.items()}
+    rnnviz.train(model, task, steps=1, lr=1.0, optimizer="sgd", tbptt=window, batch_size=4)
+    for name in ("weight_ih", "weight_hh", "bias_hh"):
+        np.testing.assert_allclose((model.params[name] - before[name]).numpy(), -truncated.param_grads[name],
+                                   rtol=1e-9, atol=1e-15)
 
 
 @pytest.mark.parametrize("kwargs,message", [

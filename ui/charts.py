@@ -1,6 +1,7 @@
-"""Every plotly chart goes on the page through here, so presenter mode can enlarge it."""
+"""Every chart goes on the page through here, so presenter mode can enlarge it. The caller's
+figure or spec is never changed: the same object may be exported as HTML afterwards."""
 
-import streamlit as st
+import plotly.graph_objects as go
 
 from . import presenter
 
@@ -8,11 +9,20 @@ from . import presenter
 # so for the back of the room the chart is drawn with plotly's own theme and bigger type.
 PRESENTER_LAYOUT = dict(template="plotly_white", font_size=20, title_font_size=24,
                         xaxis_automargin=True, yaxis_automargin=True)
+PRESENTER_VEGA = {"axis": {"labelFontSize": 20, "titleFontSize": 22},
+                  "legend": {"labelFontSize": 20, "titleFontSize": 20}, "title": {"fontSize": 26}}
 
 
 def plotly(container, figure, **kwargs):
     """container.plotly_chart(figure), in presenter mode with projector-sized type."""
     if presenter.active():
-        figure.update_layout(**PRESENTER_LAYOUT)
+        figure = go.Figure(figure.to_dict(), _validate=False).update_layout(**PRESENTER_LAYOUT)
         kwargs["theme"] = None
     return container.plotly_chart(figure, **kwargs)
+
+
+def vega_lite(container, spec, data=None, **kwargs):
+    """container.vega_lite_chart(data, spec), in presenter mode with projector-sized type."""
+    if presenter.active():
+        spec = {**spec, "config": {**spec.get("config", {}), **PRESENTER_VEGA}}
+    return container.vega_lite_chart(data, spec, width="stretch", **kwargs)
