@@ -80,6 +80,26 @@ def test_cli_help_reads_well():
         assert flag in result.stdout
 
 
+def test_the_installed_package_works_from_outside_the_repository(tmp_path):
+    """After the README's install (`pip install -e .`, or `pip install .`): the `rnnviz` command
+    and `import rnnviz` from another folder, even one holding a folder named rnnviz (a clone's
+    parent), with its shipped data."""
+    (tmp_path / "rnnviz").mkdir()
+    command = Path(sys.executable).parent / "rnnviz"
+    result = subprocess.run([str(command), "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "lag-sweep" in result.stdout and "checkpoints" in result.stdout
+    probe = "import rnnviz; print(rnnviz.checkpoints.available(), len(rnnviz.tasks.corpus()) > 1000)"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0 and result.stdout.split() == ["True", "True"], result.stderr
+
+
+def test_cli_writes_files_others_can_read(tmp_path):
+    assert cli("record", "--seq-len", "5", "--out", str(tmp_path / "trace.npz")).returncode == 0
+    for name in ("trace.npz", "trace.json"):
+        assert oct((tmp_path / name).stat().st_mode & 0o777) == "0o644"
+
+
 def test_history_csv_and_figure_html_are_complete_and_offline():
     task = rnnviz.tasks.get("copy", seq_len=4)
     history = rnnviz.train(rnnviz.Model("rnn", task.input_size, 4, task.output_size), task, steps=5)
