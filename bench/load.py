@@ -14,10 +14,19 @@ before (warmed up), during, and after the class has left. A benchmark, not a tes
 only prints figures.
 
     python -m bench.load --classes 2 --seconds 120   # a second class: does memory grow?
+
+    python -m bench.load --follow-link --students 60   # the teacher's moment, below
+
+--follow-link: "open this link, now press Train". One student first trains a run alone (the
+solo time); then the class opens one link to the lab (another seed, the same settings otherwise)
+within --window seconds, each pressing Train as soon as the page is drawn. Prints first-open
+p50/p95, the solo run, and the class's Train p50/p95 (one shared run: it should take about as
+long as the solo one).
 """
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import time
@@ -55,10 +64,11 @@ def new_results(asked):
 
 
 class Student:
-    def __init__(self, url, page, seed, results):
+    def __init__(self, url, page, seed, results, query=""):
         self.ws_url = url.replace("http", "ws", 1) + "/_stcore/stream"
         self.origin = url
         self.page = page
+        self.query = query
         self.random = random.Random(seed)
         self.results = results
         self.widgets = {}  # user key -> widget id, learned from the deltas
@@ -67,7 +77,7 @@ class Student:
     async def run_script(self, ws, widget_states=()):
         message = BackMsg()
         message.rerun_script.page_name = self.page
-        message.rerun_script.query_string = ""
+        message.rerun_script.query_string = self.query
         for state in widget_states:
             message.rerun_script.widget_states.widgets.append(state)
         start = time.perf_counter()
@@ -190,6 +200,51 @@ def report(results, before, after):
         print("server memory: not measured (a server started elsewhere)")
 
 
+async def follow_link(url, students, window, query):
+    """The class opens one link within `window` seconds and presses Train at once."""
+    results = {"open": [], "train": [], "errors": []}
+
+    async def student(k):
+        pupil = Student(url, LAB, k, results, query)
+        await asyncio.sleep(pupil.random.uniform(0, window))
+        try:
+            async with websockets.connect(pupil.ws_url, subprotocols=["streamlit"],
+                                          origin=pupil.origin, max_size=None) as ws:
+                results["open"].append(await pupil.run_script(ws))
+                results["train"].append(await pupil.run_script(ws, [pupil.train_click()]))
+        except Exception as error:  # noqa: BLE001 - every failure is a figure to report
+            results["errors"].append(f"{type(error).__name__}: {error}")
+
+    await asyncio.gather(*(student(k) for k in range(students)))
+    return results
+
+
+async def solo_run(url, query):
+    pupil = Student(url, LAB, 0, new_results(set()), query)
+    async with websockets.connect(pupil.ws_url, subprotocols=["streamlit"], origin=pupil.origin,
+                                  max_size=None) as ws:
+        await pupil.run_script(ws)
+        return await pupil.run_script(ws, [pupil.train_click()])
+
+
+def run_follow_link(url, args):
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    asyncio.run(warm_up(url, set()))
+    solo = asyncio.run(solo_run(url, "seed=101"))
+    results = asyncio.run(follow_link(url, args.students, args.window, "seed=102"))
+    print(f"{'':<28} {'n':>4} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
+    for name, values in (("first page drawn", results["open"]), ("Train -> trained", results["train"])):
+        if values:
+            print(f"{name:<28} {len(values):>4} {statistics.median(values):>7.2f} "
+                  f"{percentile(values, 95):>7.2f} {max(values):>7.2f}")
+    print(f"solo run (one student, its own seed): {solo:.2f} s")
+    if results["train"]:
+        print(f"class Train p95 / solo run: {percentile(results['train'], 95) / solo:.2f}")
+    print(f"errors / dropped sessions: {len(results['errors'])}")
+    for error in results["errors"][:5]:
+        print("   ", error)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=60)
@@ -201,14 +256,17 @@ def main():
                         help="seconds to wait after the class leaves before measuring memory")
     parser.add_argument("--lab-every", type=int, default=10,
                         help="one student in this many is on the training lab (0: none)")
+    parser.add_argument("--follow-link", action="store_true",
+                        help="the class opens one link and presses Train (see above)")
+    parser.add_argument("--window", type=float, default=10, help="--follow-link: seconds to arrive in")
     args = parser.parse_args()
     if args.url:
-        run(args.url, args, pid=None)
+        (run_follow_link(args.url, args) if args.follow_link else run(args.url, args, pid=None))
         return
     from harness.server import streamlit_server
 
     with streamlit_server(return_process=True) as (url, process):
-        run(url, args, pid=process.pid)
+        (run_follow_link(url, args) if args.follow_link else run(url, args, pid=process.pid))
 
 
 async def warm_up(url, asked):

@@ -2,7 +2,7 @@ import streamlit as st
 
 import rnnviz
 from rnnviz.tasks import COUNT_EASY_SEQ_LEN
-from ui import lab_view, lesson, state, training
+from ui import lab_view, lesson, runs, state
 
 PAGE = "lab"
 text = lesson.page_header("lab")
@@ -45,16 +45,28 @@ if settings["k"] and settings["bi"] and task.allows_bidirectional:
     settings["k"] = 0
 
 results = st.session_state.setdefault("lab.results", {})
-key = training.run_key(settings)
+key = runs.run_key(settings)
 go, stop = st.columns([1, 5])
 start = go.button("Train", type="primary", width="stretch", disabled=not cells, key="lab.train")
-stop.button("Stop", help="Stop training and keep what has been learned so far.")
+stop.button("Stop", on_click=runs.detach, args=(key,),
+            help="Stop watching and keep what has been learned so far. Classmates training the "
+                 "same run keep theirs; a run nobody watches stops.")
 status, progress_bar, live_chart = st.empty(), st.empty(), st.empty()
 if start:
     results.clear()  # one result per learner: a finished run's arrays only, a few hundred KB
     results[key] = {}
-    with training.training_slot(status):
-        training.train_all(settings, results[key], progress_bar, live_chart)
+
+    def show(progress):
+        results[key] = {"runs": progress["runs"], "finished": False}  # kept if this watcher stops
+        status.empty()
+        lab_view.show_progress(progress, progress_bar, live_chart)
+
+    def queued():
+        status.info("Queued: the server's training workers are busy with other runs. "
+                    "This starts by itself.")
+
+    results[key] = runs.watch(settings, show, queued)
+    status.empty()
     progress_bar.empty()
     live_chart.empty()
 

@@ -12,6 +12,14 @@ from rnnviz.model import cell_label
 from ui import charts, compute, exports, state, training
 
 
+def show_progress(progress, progress_bar, live_chart):
+    """A run in progress: its bar and its live loss curves, redrawn in place."""
+    done = (progress["index"] * progress["steps"] + progress["step"]) / (progress["cells"] * progress["steps"])
+    progress_bar.progress(min(done, 1.0), text=f"Training {progress['network']}: step {progress['step']} of "
+                                               f"{progress['steps']}, loss {progress['loss']:.4g}")
+    charts.vega_lite(live_chart, figures.live_loss_spec(progress["steps"]), training.live_rows(progress["runs"]))
+
+
 def show_results(store, settings):
     """Verdicts, curves and what the trained networks do, for a finished or stopped run."""
     task_name = settings["task"]

@@ -1,9 +1,5 @@
-"""Live training for the lab page: a few trainings at a time per server, progress drawn
-as it goes, a superseded run stopped at once.
-
-Streamlit stops a script run only inside an st.* call, so the progress callback makes
-one at least every UPDATE_SECONDS; a control moved mid-run then ends the training
-within one step plus that interval, and nothing keeps running in the background.
+"""Training for the pages: the lab's runs (train_all, which ui/runs.py runs on a Dask worker,
+so nothing here draws), and the server-wide slots that the course pages' short trainings take.
 """
 
 import os
@@ -16,15 +12,12 @@ import pandas as pd
 import torch
 
 import rnnviz
-from rnnviz import figures
 from rnnviz.model import CELL_LABELS, LSTM_FORGET_BIAS
-from ui import charts
 
 # Trainings at once on this server; the rest wait their turn. One core stays free for the
 # slider reruns of everyone else (measured with bench/load.py: two trainings on a 2-core
 # box pushed the p95 of a slider rerun from ~3 s to ~5 s).
 MAX_CONCURRENT = max(1, (os.cpu_count() or 2) - 1)
-UPDATE_SECONDS = 0.25
 BATCH_SIZE = 32
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT)
 _waiting = [0]
@@ -60,10 +53,6 @@ def short_training():
         yield
 
 
-def run_key(settings):
-    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in settings.items()))
-
-
 def build(cell_choice, task, settings):
     return rnnviz.Model.from_choice(cell_choice, task.input_size, settings["H"], task.output_size,
                                     forget_bias=LSTM_FORGET_BIAS, seed=settings["seed"],
@@ -74,37 +63,44 @@ def label(cell_choice, model):
     return CELL_LABELS[cell_choice] + (" bidirectional" if model.bidirectional else "")
 
 
-def train_all(settings, store, progress_bar, chart):
+def train_all(settings, store, publish=None, keep_going=None, every=0.25):
     """Train every chosen cell in turn on the same data and seed; keep the results (plain
-    arrays and numpy weights) in `store` as they come, so a stopped run still shows them."""
+    arrays and numpy weights) in `store` as they come. Every `every` seconds publish(progress)
+    gets the losses so far, and a keep_going() that returns False stops the run, which then
+    keeps what was learned (store["finished"] stays False)."""
     task = rnnviz.tasks.get(settings["task"], seq_len=settings["T"])
     cells = settings["cells"]
     result = store.setdefault("runs", {})
     store["finished"] = False
     clip = None if settings["clip"] == "none" else (settings["clip"], settings["c"])
-    total = settings["steps"] * len(cells)
-    live_spec = figures.live_loss_spec(settings["steps"])
+    stopped = False
     for index, cell_choice in enumerate(cells):
         model = build(cell_choice, task, settings)
         name = label(cell_choice, model)
-        last_draw = [0.0]
+        last_publish = [0.0]
 
         def progress(step, loss, history, index=index, name=name):
             now = time.monotonic()
-            if now - last_draw[0] >= UPDATE_SECONDS or step + 1 == settings["steps"]:
-                last_draw[0] = now
-                result[name] = summary(history, model=None)
-                progress_bar.progress((index * settings["steps"] + step + 1) / total,
-                                      text=f"Training {name}: step {step + 1} of {settings['steps']}, "
-                                           f"loss {loss:.4g}")
-                charts.vega_lite(chart, live_spec, live_rows(result))
+            if now - last_publish[0] < every and step + 1 != settings["steps"]:
+                return True
+            last_publish[0] = now
+            result[name] = summary(history, model=None)
+            if publish is not None:
+                publish({"runs": {n: {k: r[k] for k in CURVES} for n, r in result.items()}, "network": name,
+                         "index": index, "cells": len(cells), "step": step + 1, "steps": settings["steps"],
+                         "loss": loss})
+            return keep_going is None or keep_going()
 
         hist = rnnviz.train(model, task, steps=settings["steps"], lr=settings["lr"],
                             optimizer=settings["opt"], clip=clip, tbptt=settings["k"] or None,
                             dropout=settings["drop"], batch_size=BATCH_SIZE, seed=settings["seed"],
                             record_every=max(settings["steps"] // 4, 1), progress=progress)
         result[name] = summary(hist, model)
-    store["finished"] = True
+        if hist.stopped_early:
+            stopped = True
+            break
+    store["finished"] = not stopped
+    return store
 
 
 def live_rows(runs, most=400):
@@ -119,6 +115,9 @@ def live_rows(runs, most=400):
         frames.append(frame[np.isfinite(frame["loss"]) & (frame["loss"] > 0)])
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         {"step": [], "network": [], "loss": []})
+
+
+CURVES = ("loss", "grad_norm", "clipped_grad_norm", "accuracy", "diverged_at", "diverged_reason")
 
 
 def summary(history, model):

@@ -1,0 +1,105 @@
+"""Shared trainings (ui/runs.py): a class asking for one run gets one run.
+
+Two watchers here are two threads, as two Streamlit sessions are two threads of one server;
+the run itself goes to the Dask worker process, and the scheduler's event log counts how many
+trainings were started for a key."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from ui import runs
+from ui.settings import PAGES
+
+BASE = {s.name: s.default for s in PAGES["lab"] if not s.name.startswith("sweep_")} | {"seed": 0}
+
+
+def settings(**changes):
+    return BASE | {"task": "adding", "T": 20, "cells": ["rnn_tanh"], "steps": 400} | changes
+
+
+def started(key):
+    return sum(1 for _, event in runs.client().get_events(runs.RUN_EVENTS) if event["key"] == key)
+
+
+def watch_in_threads(*plans):
+    """Each plan (settings, session, detach_after_progress) watched by its own thread; the results."""
+    results = [None] * len(plans)
+
+    def watcher(index, chosen, session, detach_after):
+        seen = []
+
+        def progress(p):
+            seen.append(p["step"])
+            if detach_after is not None and len(seen) == detach_after:
+                runs.detach(runs.run_key(chosen), session)
+                raise StopWatching
+
+        try:
+            results[index] = runs.watch(chosen, progress, lambda: None, session=session)
+        except StopWatching:
+            results[index] = "detached"
+
+    threads = [threading.Thread(target=watcher, args=(k, *plan)) for k, plan in enumerate(plans)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    return results
+
+
+class StopWatching(Exception):
+    pass
+
+
+def test_two_watchers_of_the_same_run_get_one_training_and_the_same_numbers():
+    chosen = settings(seed=11)
+    first, second = watch_in_threads((chosen, "a", None), (chosen, "b", None))
+    assert first["finished"] and second["finished"]
+    loss = first["runs"]["RNN (tanh)"]["loss"]
+    np.testing.assert_array_equal(loss, second["runs"]["RNN (tanh)"]["loss"])
+    assert len(loss) == 400
+    assert started(runs.run_key(chosen)) == 1
+    # asked again once finished: served from the server's cache, not trained again
+    assert runs.watch(chosen, lambda p: None, lambda: None, session="c") is not None
+    assert started(runs.run_key(chosen)) == 1
+
+
+def test_a_different_seed_is_a_different_run():
+    one, other = settings(seed=12), settings(seed=13)
+    assert runs.run_key(one) != runs.run_key(other)
+    first, second = watch_in_threads((one, "a", None), (other, "b", None))
+    assert started(runs.run_key(one)) == 1 and started(runs.run_key(other)) == 1
+    assert not np.array_equal(first["runs"]["RNN (tanh)"]["loss"], second["runs"]["RNN (tanh)"]["loss"])
+
+
+def test_one_watchers_stop_leaves_the_run_going_for_the_other():
+    chosen = settings(seed=14, steps=1500)
+    stopper, keeper = watch_in_threads((chosen, "a", 2), (chosen, "b", None))
+    assert stopper == "detached"
+    assert keeper["finished"] and len(keeper["runs"]["RNN (tanh)"]["loss"]) == 1500
+
+
+def test_a_run_nobody_watches_any_more_stops_and_keeps_what_it_learned():
+    chosen = settings(seed=15, steps=2000, T=100)
+    (only,) = watch_in_threads((chosen, "a", 2))
+    assert only == "detached"
+    future = runs.client().submit(runs.job, chosen, runs.run_key(chosen), key=runs.run_key(chosen), pure=False)
+    result = future.result(timeout=120)  # the run for this key ends early: nobody watches it
+    assert not result["finished"] and 0 < len(result["runs"]["RNN (tanh)"]["loss"]) < 2000
+
+
+def test_the_finished_run_cache_keeps_within_its_bounds():
+    cache = runs._Finished(most_runs=3, most_bytes=10_000)
+    for k in range(5):
+        cache.put(k, {"loss": np.zeros(100)})  # 800 bytes each
+    assert len(cache) == 3 and cache.get(0) is None and cache.get(4) is not None
+    cache.get(2)  # used: kept ahead of 3
+    cache.put(5, {"loss": np.zeros(1000)})  # 8,000 bytes: over the byte bound with two others
+    assert cache.nbytes <= 10_000 and cache.get(5) is not None and cache.get(3) is None
+
+
+@pytest.mark.parametrize("changed", [dict(seed=1), dict(lr=0.03), dict(cells=["lstm"]), dict(T=21)])
+def test_every_setting_that_changes_the_numbers_changes_the_key(changed):
+    assert runs.run_key(settings()) != runs.run_key(settings(**changed))

@@ -1,0 +1,191 @@
+"""The lab's trainings, outside the process that draws the pages and shared by every session
+that asks for the same run.
+
+A run is a pure function of its settings (the seed among them), so its Dask key is made from
+them: the first session to press Train submits it, and every other session asking for the same
+key while it runs, in this server or any Streamlit worker connected to the same scheduler
+(RNNVIZ_SCHEDULER), gets the same task and watches the same progress. The task publishes its
+progress in a Dask Variable and reads its watchers' heartbeats from a Dask Queue: a watcher's
+Stop detaches that watcher only, and the run stops once every watcher has detached or none has
+been heard from for WATCH_TIMEOUT seconds. Different settings queue for the workers, one
+single-threaded worker process per spare core. A finished run is kept server-wide in a small
+LRU cache, bounded by count and bytes.
+"""
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections import OrderedDict
+
+import numpy as np
+import streamlit as st
+
+SCHEDULER_ENV = "RNNVIZ_SCHEDULER"  # e.g. tcp://10.0.0.5:8786: several boxes share one scheduler
+WATCH_TIMEOUT = 10.0  # seconds without a heartbeat after which nobody is watching
+PUBLISH_SECONDS = 0.25
+CACHE_RUNS, CACHE_BYTES = 32, 256 * 2**20
+RUN_EVENTS = "rnnviz-runs"  # the scheduler's event log gets one entry per training started
+
+
+def client():
+    """The Dask client of this server: to RNNVIZ_SCHEDULER if set, else a local cluster of one
+    single-threaded worker process per spare core, listening on loopback only."""
+    return _connection()["client"]
+
+
+@st.cache_resource(show_spinner="Starting the training workers…")
+def _connection():
+    # in a dict: Streamlit will not cache a Client itself, which is also awaitable
+    from distributed import Client, LocalCluster
+
+    address = os.environ.get(SCHEDULER_ENV)
+    if address:
+        return {"client": Client(address)}
+    cluster = LocalCluster(n_workers=max(1, (os.cpu_count() or 2) - 1), threads_per_worker=1,
+                           processes=True, host="127.0.0.1", dashboard_address=None,
+                           memory_limit=0, silence_logs=40)
+    return {"client": Client(cluster), "cluster": cluster}
+
+
+def run_key(settings):
+    """The run's identity: every setting that changes its numbers, the seed included."""
+    text = json.dumps({k: list(v) if isinstance(v, (list, tuple)) else v for k, v in sorted(settings.items())},
+                      sort_keys=True, default=str)
+    return "lab-" + hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+class _Finished:
+    """Finished runs, server-wide, least recently used dropped first."""
+
+    def __init__(self, most_runs=CACHE_RUNS, most_bytes=CACHE_BYTES):
+        self.most_runs, self.most_bytes = most_runs, most_bytes
+        self._runs, self._lock = OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._runs:
+                self._runs.move_to_end(key)
+                return self._runs[key][0]
+        return None
+
+    def put(self, key, result):
+        with self._lock:
+            self._runs[key] = (result, _nbytes(result))
+            self._runs.move_to_end(key)
+            while len(self._runs) > self.most_runs or (len(self._runs) > 1 and self.nbytes > self.most_bytes):
+                self._runs.popitem(last=False)
+
+    @property
+    def nbytes(self):
+        return sum(size for _, size in self._runs.values())
+
+    def __len__(self):
+        return len(self._runs)
+
+
+def _nbytes(value):
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_nbytes(v) for v in value)
+    return 64
+
+
+@st.cache_resource
+def finished():
+    return _Finished()
+
+
+def _session():
+    """This Streamlit session's id, or None outside a session (a test, a benchmark)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx(suppress_warning=True)
+    return context.session_id if context else None
+
+
+def detach(key, session=None):
+    """on_click of Stop: this watcher leaves the run; the run goes on while others watch."""
+    from distributed import Queue
+
+    Queue(f"{key}-watchers", client=client()).put(
+        {"session": session or _session(), "time": time.time(), "detach": True})
+
+
+def watch(settings, on_progress, on_queued, session=None):
+    """The finished run for these settings: from the server-wide cache, or by attaching to the
+    run in progress, or by starting it. on_progress(progress) is called as it comes (and makes
+    the Streamlit call that lets a rerun interrupt this); on_queued() while it waits for a worker.
+    Returns the job's result: {"runs": {...}, "finished": bool}."""
+    from distributed import Queue, Variable
+
+    key = run_key(settings)
+    cached = finished().get(key)
+    if cached is not None:
+        return cached
+    session = session or _session()
+    dask = client()
+    future = dask.submit(job, settings, key, key=key, pure=False, retries=0)
+    if future.done() and not future.result()["finished"]:  # a run stopped earlier: train it anew
+        dask.cancel(future, force=True)
+        future = dask.submit(job, settings, key, key=key, pure=False, retries=0)
+    if session is not None and _session() == session:
+        st.session_state["lab.future"] = future  # a rerun mid-run keeps it: Train again re-attaches
+    watchers, progress = Queue(f"{key}-watchers", client=dask), Variable(f"{key}-progress", client=dask)
+    while not future.done():
+        watchers.put({"session": session, "time": time.time(), "detach": False})
+        try:
+            shown = progress.get(timeout=PUBLISH_SECONDS)
+        except TimeoutError:
+            shown = None
+        if shown is None:
+            on_queued()
+        else:
+            on_progress(shown)
+        future_wait(future, PUBLISH_SECONDS)
+    result = future.result()
+    if result["finished"]:
+        finished().put(key, result)
+    return result
+
+
+def future_wait(future, seconds):
+    from distributed import wait
+
+    try:
+        wait(future, timeout=seconds)
+    except TimeoutError:
+        pass
+
+
+def job(settings, key):
+    """Runs on a worker: train every chosen cell with these settings, publishing progress and
+    stopping early when nobody watches any more."""
+    import torch
+    from distributed import Queue, Variable, get_worker
+
+    from ui import training
+
+    torch.set_num_threads(1)
+    get_worker().log_event(RUN_EVENTS, {"key": key, "cells": list(settings["cells"])})  # one per training
+    watchers, progress = Queue(f"{key}-watchers"), Variable(f"{key}-progress")
+    seen, detached, started = {}, set(), time.time()
+
+    def still_watched():
+        for message in watchers.get(batch=True):
+            seen[message["session"]] = max(seen.get(message["session"], 0), message["time"])
+            if message["detach"]:
+                detached.add(message["session"])
+        active = [s for s, last in seen.items() if s not in detached and time.time() - last < WATCH_TIMEOUT]
+        return bool(active) or (not seen and time.time() - started < WATCH_TIMEOUT)
+
+    store = {}
+    training.train_all(settings, store, publish=progress.set, keep_going=still_watched,
+                       every=PUBLISH_SECONDS)
+    progress.delete()
+    watchers.close()
+    return store
