@@ -200,18 +200,19 @@ def report(results, before, after):
         print("server memory: not measured (a server started elsewhere)")
 
 
-async def follow_link(url, students, window, query):
-    """The class opens one link within `window` seconds and presses Train at once."""
+async def follow_link(url, students, window, query, page=LAB):
+    """The class opens one link within `window` seconds and, on the lab, presses Train at once."""
     results = {"open": [], "train": [], "errors": []}
 
     async def student(k):
-        pupil = Student(url, LAB, k, results, query)
+        pupil = Student(url, page, k, results, query)
         await asyncio.sleep(pupil.random.uniform(0, window))
         try:
             async with websockets.connect(pupil.ws_url, subprotocols=["streamlit"],
                                           origin=pupil.origin, max_size=None) as ws:
                 results["open"].append(await pupil.run_script(ws))
-                results["train"].append(await pupil.run_script(ws, [pupil.train_click()]))
+                if page == LAB:
+                    results["train"].append(await pupil.run_script(ws, [pupil.train_click()]))
         except Exception as error:  # noqa: BLE001 - every failure is a figure to report
             results["errors"].append(f"{type(error).__name__}: {error}")
 
@@ -230,6 +231,13 @@ async def solo_run(url, query):
 def run_follow_link(url, args):
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     asyncio.run(warm_up(url, set()))
+    if args.link:  # another page's link: first open only
+        page, _, query = args.link.partition("?")
+        results = asyncio.run(follow_link(url, args.students, args.window, query, page))
+        print(f"first page drawn, {args.link}: n {len(results['open'])}, p50 "
+              f"{statistics.median(results['open']):.2f} s, p95 {percentile(results['open'], 95):.2f} s, "
+              f"max {max(results['open']):.2f} s; errors {len(results['errors'])}")
+        return
     solo = asyncio.run(solo_run(url, "seed=101"))
     results = asyncio.run(follow_link(url, args.students, args.window, "seed=102"))
     print(f"{'':<28} {'n':>4} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
@@ -259,6 +267,7 @@ def main():
     parser.add_argument("--follow-link", action="store_true",
                         help="the class opens one link and presses Train (see above)")
     parser.add_argument("--window", type=float, default=10, help="--follow-link: seconds to arrive in")
+    parser.add_argument("--link", help="--follow-link to another page, e.g. 'vanishing?T=120&radius=1.1'")
     args = parser.parse_args()
     if args.url:
         (run_follow_link(args.url, args) if args.follow_link else run(args.url, args, pid=None))
@@ -285,6 +294,7 @@ async def warm_up(url, asked):
 
 
 def run(url, args, pid):
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     asked = set()  # the combinations the server has trained (and cached) so far
     asyncio.run(warm_up(url, asked))
     before = memory_mb(pid)

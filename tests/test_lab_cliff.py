@@ -189,16 +189,3 @@ def test_cliff_page_defaults_and_the_diverging_button():
     next(b for b in at.button if b.label.startswith("Train an RNN")).click().run()
     assert_no_exception(at)
     assert any("Diverged at step" in e and "clip" in e for e in texts(at, "error"))
-
-
-def test_the_course_pages_trainings_count_against_the_servers_training_limit():
-    from contextlib import ExitStack
-
-    from ui import training
-
-    with ExitStack() as held:
-        for _ in range(training.MAX_CONCURRENT):
-            held.enter_context(training.short_training())
-        assert not training._slots.acquire(blocking=False)  # a lab run would now queue
-    assert training._slots.acquire(blocking=False)  # and the slots come back afterwards
-    training._slots.release()

@@ -103,3 +103,13 @@ def test_the_finished_run_cache_keeps_within_its_bounds():
 @pytest.mark.parametrize("changed", [dict(seed=1), dict(lr=0.03), dict(cells=["lstm"]), dict(T=21)])
 def test_every_setting_that_changes_the_numbers_changes_the_key(changed):
     assert runs.run_key(settings()) != runs.run_key(settings(**changed))
+
+
+def test_the_pages_short_trainings_run_in_a_worker_process_not_the_server():
+    import os
+
+    from ui import compute
+
+    assert runs.compute(os.getpid) != os.getpid()
+    run = compute.diverging_run(0)  # the cliff page's button, through the page's own function
+    assert run["diverged_at"] is not None

@@ -12,7 +12,7 @@ import torch
 
 import rnnviz
 import rnnviz.experiments
-from ui.training import short_training
+from ui import runs
 
 CACHE = dict(max_entries=64, ttl=3600, show_spinner=False)
 
@@ -56,14 +56,19 @@ def vanishing_trace(cell, seq_len, hidden_size, radius, init, forget_bias, seed)
 @st.cache_data(**CACHE)
 def vanishing_training(cell, seq_len, hidden_size, radius, init, forget_bias, clip, threshold, lr,
                        seed, steps=60, every=3):
-    """A short SGD run on the adding problem: ||dL/dh_t|| per snapshot and the gradient
-    norm before and after clipping per iteration."""
+    """A short SGD run on the adding problem, on a training worker: ||dL/dh_t|| per snapshot
+    and the gradient norm before and after clipping per iteration."""
+    return runs.compute(_vanishing_run, cell, seq_len, hidden_size, radius, init, forget_bias, clip,
+                        threshold, lr, seed, steps, every)
+
+
+def _vanishing_run(cell, seq_len, hidden_size, radius, init, forget_bias, clip, threshold, lr, seed,
+                   steps, every):
     task = rnnviz.tasks.get("adding", seq_len=seq_len)
     model = vanishing_model(cell, hidden_size, radius, init, forget_bias, seed)
-    with short_training():
-        hist = rnnviz.train(model, task, steps=steps, lr=lr, optimizer="sgd",
-                            clip=None if clip == "none" else (clip, threshold),
-                            batch_size=16, seed=seed, record_every=every)
+    hist = rnnviz.train(model, task, steps=steps, lr=lr, optimizer="sgd",
+                        clip=None if clip == "none" else (clip, threshold),
+                        batch_size=16, seed=seed, record_every=every)
     iterations = sorted(hist.traces)
     return {
         "iterations": np.array(iterations),
@@ -111,12 +116,15 @@ def real_gradient(seed):
 
 @st.cache_data(**CACHE)
 def diverging_run(seed):
-    """The cliff page's cautionary run: a tanh RNN on the adding problem, SGD at learning
-    rate 100, no clipping, 50 steps."""
+    """The cliff page's cautionary run, on a training worker."""
+    return runs.compute(_diverging_run, seed)
+
+
+def _diverging_run(seed):
+    """A tanh RNN on the adding problem, SGD at learning rate 100, no clipping, 50 steps."""
     task = rnnviz.tasks.get("adding", seq_len=50)
     model = rnnviz.Model("rnn", 2, 16, 1, seed=seed, spectral_radius=1.5)
-    with short_training():
-        history = rnnviz.train(model, task, steps=50, lr=100.0, optimizer="sgd", seed=seed)
+    history = rnnviz.train(model, task, steps=50, lr=100.0, optimizer="sgd", seed=seed)
     return {"diverged_at": history.diverged_at, "diverged_reason": history.diverged_reason,
             "final_loss": float(history.loss[-1]) if history.steps_done else float("nan")}
 

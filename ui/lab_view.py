@@ -9,7 +9,7 @@ import rnnviz
 import rnnviz.experiments
 from rnnviz import figures
 from rnnviz.model import cell_label
-from ui import charts, compute, exports, state, training
+from ui import charts, compute, exports, runs, state, training
 
 
 def show_progress(progress, progress_bar, live_chart):
@@ -165,17 +165,12 @@ def show_sweep(page):
     shipped = next((p for p in sweep["results"] if (p["cell"], p["task"], p["lag"], p["seed"])
                     == (sweep_cell, sweep_task, sweep_lag, seed)), None)
     if button_column.button("Re-run this point live"):
-        bar = st.progress(0.0)
+        note = st.empty()
         steps = sweep["settings"]["steps"]
-
-        def show(step, loss, history):
-            if step % 20 == 0 or step + 1 == steps:
-                bar.progress((step + 1) / steps, text=f"step {step + 1} of {steps}, loss {loss:.4g}")
-
-        with training.training_slot(st.empty()):
-            live = rnnviz.experiments.run_point(sweep_cell, sweep_task, sweep_lag, steps, seed,
-                                                progress=show)
-        bar.empty()
+        live = runs.compute(rnnviz.experiments.run_point, sweep_cell, sweep_task, sweep_lag, steps, seed,
+                            waiting=lambda seconds: note.info(f"Training {steps} steps on the server's "
+                                                              f"training workers: {seconds:.0f} s so far…"))
+        note.empty()
         verdict = "solved" if live["solved"] else "did not solve"
         st.success(f"Live (seed {seed}): {verdict} it, final {live['metric']} {live['final_metric']:.4g} "
                    f"in {live['seconds']:.0f} s. The shipped result for this seed: "

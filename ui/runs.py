@@ -153,6 +153,21 @@ def watch(settings, on_progress, on_queued, session=None):
     return result
 
 
+def compute(function, *args, waiting=None):
+    """function(*args) on a worker, for the course pages' short trainings; identical calls from
+    any session share one task (the key is the function and its arguments). waiting(seconds)
+    is called twice a second until it is done (a Streamlit call there lets a rerun interrupt)."""
+    text = json.dumps([function.__module__, function.__qualname__, *args], default=str)
+    key = f"{function.__name__}-" + hashlib.sha256(text.encode()).hexdigest()[:24]
+    future = client().submit(function, *args, key=key, pure=False, retries=0)
+    started = time.monotonic()
+    while not future.done():
+        if waiting is not None:
+            waiting(time.monotonic() - started)
+        future_wait(future, 0.5)
+    return future.result()
+
+
 def future_wait(future, seconds):
     from distributed import wait
 

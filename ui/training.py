@@ -1,11 +1,8 @@
-"""Training for the pages: the lab's runs (train_all, which ui/runs.py runs on a Dask worker,
-so nothing here draws), and the server-wide slots that the course pages' short trainings take.
+"""The lab's runs: train_all, which ui/runs.py runs on a training worker, so nothing here draws;
+and what the page needs to show a finished run (summaries, rebuilt models, the live chart's rows).
 """
 
-import os
-import threading
 import time
-from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -14,43 +11,7 @@ import torch
 import rnnviz
 from rnnviz.model import CELL_LABELS, LSTM_FORGET_BIAS
 
-# Trainings at once on this server; the rest wait their turn. One core stays free for the
-# slider reruns of everyone else (measured with bench/load.py: two trainings on a 2-core
-# box pushed the p95 of a slider rerun from ~3 s to ~5 s).
-MAX_CONCURRENT = max(1, (os.cpu_count() or 2) - 1)
 BATCH_SIZE = 32
-_slots = threading.BoundedSemaphore(MAX_CONCURRENT)
-_waiting = [0]
-_waiting_lock = threading.Lock()
-
-
-@contextmanager
-def training_slot(status):
-    """Wait (visibly, and interruptibly) for one of the server's training slots."""
-    with _waiting_lock:
-        _waiting[0] += 1
-    try:
-        while not _slots.acquire(timeout=0.25):
-            status.info(f"Queued: the server trains {MAX_CONCURRENT} models at a time and "
-                        f"{_waiting[0]} {'is' if _waiting[0] == 1 else 'are'} waiting. "
-                        "This starts by itself.")
-    finally:
-        with _waiting_lock:
-            _waiting[0] -= 1
-    try:
-        status.empty()
-        yield
-    finally:
-        _slots.release()
-
-
-@contextmanager
-def short_training():
-    """The slot for the short trainings the course pages run under a spinner (cache misses
-    only): they share the limit with the lab, so a class moving sliders never trains more
-    than MAX_CONCURRENT models at once and the rest of the server stays responsive."""
-    with _slots:
-        yield
 
 
 def build(cell_choice, task, settings):
