@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Start N Streamlit workers and nginx in front of them, all on loopback, then (with
-# --load) run bench/load.py through nginx. Needs Debian's nginx (apt-get install nginx).
+# Start one Dask scheduler with its training workers, N Streamlit workers connected to it
+# (RNNVIZ_SCHEDULER), and nginx in front of them, all on loopback; then (with --load) run
+# bench/load.py through nginx. Needs Debian's nginx (apt-get install nginx). One scheduler
+# is what makes a run shared by the whole class: every Streamlit worker asking for the same
+# settings gets the same task.
 #
 #   deploy/run.sh                 # 2 workers + nginx on http://127.0.0.1:8080, until Ctrl-C
 #   deploy/run.sh --load 60 300   # ... and 60 simulated students for 300 s through it
@@ -19,6 +22,16 @@ cleanup() {
     rm -rf "$RUNDIR"
 }
 trap cleanup EXIT
+
+SCHEDULER_PORT=${SCHEDULER_PORT:-8786}
+TRAINING_WORKERS=${TRAINING_WORKERS:-$(( $(nproc) > 1 ? $(nproc) - 1 : 1 ))}
+export RNNVIZ_SCHEDULER="tcp://127.0.0.1:$SCHEDULER_PORT"
+dask scheduler --host 127.0.0.1 --port "$SCHEDULER_PORT" --no-dashboard > "$RUNDIR/scheduler.log" 2>&1 &
+pids+=($!)
+# the training workers import ui/ and rnnviz/ from here; one thread each, like the local cluster
+PYTHONPATH=$PWD OMP_NUM_THREADS=1 dask worker "$RNNVIZ_SCHEDULER" --nworkers "$TRAINING_WORKERS" \
+    --nthreads 1 --host 127.0.0.1 --no-dashboard --memory-limit 0 > "$RUNDIR/workers.log" 2>&1 &
+pids+=($!)
 
 upstreams=""
 for ((i = 0; i < WORKERS; i++)); do

@@ -146,7 +146,7 @@ def watch(settings, on_progress, on_queued, session=None):
             on_queued()
         else:
             on_progress(shown)
-        future_wait(future, PUBLISH_SECONDS)
+        _wait(future, PUBLISH_SECONDS)
     result = future.result()
     if result["finished"]:
         finished().put(key, result)
@@ -164,11 +164,11 @@ def compute(function, *args, waiting=None):
     while not future.done():
         if waiting is not None:
             waiting(time.monotonic() - started)
-        future_wait(future, 0.5)
+        _wait(future, 0.5)
     return future.result()
 
 
-def future_wait(future, seconds):
+def _wait(future, seconds):
     from distributed import wait
 
     try:
