@@ -65,8 +65,15 @@ if start:
         status.info("Queued: the server's training workers are busy with other runs. "
                     "This starts by itself.")
 
-    results[key] = runs.watch(settings, show, queued)
-    status.empty()
+    try:
+        results[key] = runs.watch(settings, show, queued)
+    except Exception as error:  # noqa: BLE001 - a worker or scheduler that failed: say so, keep the page
+        results.pop(key, None)
+        status.error(f"The training workers could not run this ({type(error).__name__}). Press Train "
+                     "to try again; if it keeps failing, the server's training workers need a look "
+                     f"(see the README, {runs.SCHEDULER_ENV}).")
+    else:
+        status.empty()
     progress_bar.empty()
     live_chart.empty()
 
