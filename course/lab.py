@@ -62,7 +62,7 @@ if start:
         lab_view.show_progress(progress, progress_bar, live_chart)
 
     def queued():
-        status.info("Queued: the server's training workers are busy with other runs. "
+        status.info("Waiting for a training worker (busy with other runs, or starting up). "
                     "This starts by itself.")
 
     try:

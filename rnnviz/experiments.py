@@ -11,6 +11,7 @@ solved when its metric, averaged over the last WINDOW steps, is at the task's `s
 level; its steps-to-solve is the first step at which that average got there.
 """
 
+import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import torch
 
 from .cells import CELLS as CELL_SPECS
-from .model import LSTM_FORGET_BIAS, Model
+from .model import LSTM_FORGET_BIAS, Model, cell_label
 from .tasks import get as get_task
 from .train import train
 
@@ -71,3 +72,19 @@ def longest_solved(sweep, task_name, cell):
         if (point["task"], point["cell"]) == (task_name, cell):
             by_lag.setdefault(point["lag"], []).append(point["solved"])
     return max((lag for lag, solved in by_lag.items() if 2 * sum(solved) > len(solved)), default=None)
+
+
+def steps_to_solve(sweep):
+    """One row per task and cell: at each lag, the median steps to solve over the seeds that
+    solved it, with how many did ("640 (3/3)"), or "—" where none did."""
+    rows = []
+    for task_name in TASKS:
+        for cell in CELLS:
+            row = {"task": task_name, "cell": cell_label(cell)}
+            for lag in sorted({p["lag"] for p in sweep["results"]}):
+                points = [p for p in sweep["results"] if (p["task"], p["cell"], p["lag"]) == (task_name, cell, lag)]
+                solved = [p["solved_at"] for p in points if p["solved"]]
+                row[f"lag {lag}"] = (f"{statistics.median(solved):.0f} ({len(solved)}/{len(points)})"
+                                     if solved else "—")
+            rows.append(row)
+    return rows

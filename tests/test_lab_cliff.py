@@ -189,3 +189,12 @@ def test_cliff_page_defaults_and_the_diverging_button():
     next(b for b in at.button if b.label.startswith("Train an RNN")).click().run()
     assert_no_exception(at)
     assert any("Diverged at step" in e and "clip" in e for e in texts(at, "error"))
+
+
+def test_steps_to_solve_table_reads_the_shipped_sweep():
+    shipped = json.loads(DEFAULT_OUT.read_text())
+    rows = {(r["task"], r["cell"]): r for r in rnnviz.experiments.steps_to_solve(shipped)}
+    lstm = [p["solved_at"] for p in shipped["results"]
+            if (p["task"], p["cell"], p["lag"]) == ("adding", "lstm", 100)]
+    assert rows[("adding", "LSTM")]["lag 100"] == f"{np.median(lstm):.0f} (3/3)"
+    assert rows[("adding", "RNN (tanh)")]["lag 100"] == "—"

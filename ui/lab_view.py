@@ -150,6 +150,8 @@ def show_sweep(page):
                                                for cell in rnnviz.experiments.CELLS)
                       for name in rnnviz.experiments.TASKS)
     st.markdown(f"**Longest lag solved by most seeds** — {reach}.")
+    with st.expander("Steps to solve, per lag (median over the seeds that solved it)"):
+        st.dataframe(rnnviz.experiments.steps_to_solve(sweep), hide_index=True)
     st.caption(f"Each point: {len(settings['seeds'])} seeds ({', '.join(map(str, settings['seeds']))}), "
                f"{settings['steps']} Adam steps each, hidden size {settings['hidden_size']}, clipping by "
                f"norm at {settings['clip'][1]:g}, LSTM forget-gate bias {settings['lstm_forget_bias']:+g}; "
