@@ -307,7 +307,7 @@ def clipping(runs, threshold=None, kind="none"):
     return _figure(data, "Gradient norm before and after clipping", height=380,
                    legend=dict(orientation="h", y=-0.25), shapes=shapes, annotations=notes,
                    xaxis=_axis("training iteration"),
-                   yaxis=_axis("global gradient norm (log)", type="log", exponentformat="power"))
+                   yaxis=_axis("gradient norm (log)", type="log", exponentformat="power"))
 
 
 # --- Gates -------------------------------------------------------------------------------

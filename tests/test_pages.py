@@ -292,7 +292,12 @@ def test_presenter_mode_draws_every_chart_with_projector_sized_type():
     for chart, figure in zip(presenting.get("plotly_chart"), plotly_figures(presenting)):
         assert chart.proto.theme == ""  # Streamlit's chart theme would set its own sizes
         assert figure["layout"]["font"]["size"] >= 20
+        legend = figure["layout"].get("legend", {})
+        if legend.get("orientation") == "h":  # clear of the bigger x-axis title
+            assert legend["y"] <= -0.45 and figure["layout"]["margin"]["b"] >= 150
     assert all(chart.proto.theme == "streamlit" for chart in normal.get("plotly_chart"))
+    normal_figures = {f["layout"]["title"]["text"]: f for f in plotly_figures(normal) if f["layout"].get("title")}
+    assert normal_figures["‖∂L/∂h<sub>t</sub>‖ at every time step"]["layout"]["legend"]["y"] == -0.2
 
 
 def test_every_page_offers_a_link_to_this_view():

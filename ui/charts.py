@@ -17,6 +17,8 @@ def plotly(container, figure, **kwargs):
     """container.plotly_chart(figure), in presenter mode with projector-sized type."""
     if presenter.active():
         figure = go.Figure(figure.to_dict(), _validate=False).update_layout(**PRESENTER_LAYOUT)
+        if figure.layout.legend.orientation == "h":  # bigger type: keep it clear of the x-axis title
+            figure.update_layout(legend_y=-0.45, margin_b=150)
         kwargs["theme"] = None
     return container.plotly_chart(figure, **kwargs)
 
