@@ -27,9 +27,11 @@ class Trace:
     gates        {name: (B, T, H*dirs)}: lstm i, f, g, o, c; gru r, z, n; rnn none
     param_grads  {PyTorch name: array}
     jacobian_norms   (B, T, dirs): ||d state_t / d state_{t-1}|| (spectral norm; the
-                     LSTM's state is (h, c)), computed when first read
+                     LSTM's state is (h, c)), computed when first read; for the reverse
+                     direction ||d state_t / d state_{t+1}||, its own step back; in time order
     weight_hh_grad_steps  {"weight_hh"[, "weight_hh_reverse"]: (T, G*H, H)}: step t's
-                     term of dL/dW_h; summed over t they give param_grads["weight_hh"]
+                     term of dL/dW_h, in time order for both directions; summed over t they
+                     give param_grads["weight_hh"]
     """
 
     cell: str
