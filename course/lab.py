@@ -3,6 +3,7 @@ import streamlit as st
 import rnnviz
 from rnnviz.tasks import COUNT_EASY_SEQ_LEN
 from ui import lab_view, lesson, runs, state
+from ui.settings import quoted
 
 PAGE = "lab"
 text = lesson.page_header("lab")
@@ -67,9 +68,9 @@ if start:
 
     try:
         results[key] = runs.watch(settings, show, queued)
-    except Exception as error:  # noqa: BLE001 - a worker or scheduler that failed: say so, keep the page
+    except runs.TrainingFailed as error:
         results.pop(key, None)
-        status.error(f"The training workers could not run this ({type(error).__name__}). Press Train "
+        status.error(f"The training workers could not run this ({quoted(str(error))}). Press Train "
                      "to try again; if it keeps failing, the server's training workers need a look "
                      f"(see the README, {runs.SCHEDULER_ENV}).")
     else:

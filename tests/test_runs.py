@@ -113,3 +113,13 @@ def test_the_pages_short_trainings_run_in_a_worker_process_not_the_server():
     assert runs.compute(os.getpid) != os.getpid()
     run = compute.diverging_run(0)  # the cliff page's button, through the page's own function
     assert run["diverged_at"] is not None
+
+
+def test_a_watcher_sees_the_losses_grow_as_arrays_the_page_can_draw():
+    chosen = settings(seed=16, steps=1500, T=50)
+    seen = []
+    result = runs.watch(chosen, seen.append, lambda: None, session="a")
+    assert result["finished"] and len(seen) >= 2
+    lengths = [len(p["runs"]["RNN (tanh)"]["loss"]) for p in seen]
+    assert all(isinstance(p["runs"]["RNN (tanh)"]["loss"], np.ndarray) for p in seen)
+    assert lengths == sorted(lengths) and 0 < lengths[0] < 1500

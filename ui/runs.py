@@ -5,7 +5,7 @@ A run is a pure function of its settings (the seed among them), so its Dask key 
 them: the first session to press Train submits it, and every other session asking for the same
 key while it runs, in this server or any Streamlit worker connected to the same scheduler
 (RNNVIZ_SCHEDULER), gets the same task and watches the same progress. The task publishes its
-progress in a Dask Variable and reads its watchers' heartbeats from a Dask Queue: a watcher's
+progress in the scheduler's metadata and reads its watchers' heartbeats from a Dask Queue: a watcher's
 Stop detaches that watcher only, and the run stops once every watcher has detached or none has
 been heard from for WATCH_TIMEOUT seconds. Different settings queue for the workers, one
 single-threaded worker process per spare core. A finished run is kept server-wide in a small
@@ -27,6 +27,7 @@ WATCH_TIMEOUT = 10.0  # seconds without a heartbeat after which nobody is watchi
 PUBLISH_SECONDS = 0.25
 CACHE_RUNS, CACHE_BYTES = 32, 256 * 2**20
 RUN_EVENTS = "rnnviz-runs"  # the scheduler's event log gets one entry per training started
+PROGRESS = "rnnviz-progress"  # the scheduler's metadata holds each running run's progress
 
 
 def client():
@@ -116,41 +117,61 @@ def detach(key, session=None):
         {"session": session or _session(), "time": time.time(), "detach": True})
 
 
+class TrainingFailed(RuntimeError):
+    """The training workers or their scheduler could not run a training."""
+
+
 def watch(settings, on_progress, on_queued, session=None):
     """The finished run for these settings: from the server-wide cache, or by attaching to the
     run in progress, or by starting it. on_progress(progress) is called as it comes (and makes
     the Streamlit call that lets a rerun interrupt this); on_queued() while it waits for a worker.
     Returns the job's result: {"runs": {...}, "finished": bool}."""
-    from distributed import Queue, Variable
+    from distributed import Queue
 
     key = run_key(settings)
     cached = finished().get(key)
     if cached is not None:
         return cached
     session = session or _session()
-    dask = client()
-    future = dask.submit(job, settings, key, key=key, pure=False, retries=0)
-    if future.done() and not future.result()["finished"]:  # a run stopped earlier: train it anew
-        dask.cancel(future, force=True)
+    try:
+        dask = client()
         future = dask.submit(job, settings, key, key=key, pure=False, retries=0)
+        if future.done() and not future.result()["finished"]:  # a run stopped earlier: train it anew
+            dask.cancel(future, force=True)
+            future = dask.submit(job, settings, key, key=key, pure=False, retries=0)
+    except Exception as error:
+        raise TrainingFailed(f"{type(error).__name__}: {error}") from error
     if session is not None and _session() == session:
         st.session_state["lab.future"] = future  # a rerun mid-run keeps it: Train again re-attaches
-    watchers, progress = Queue(f"{key}-watchers", client=dask), Variable(f"{key}-progress", client=dask)
+    watchers = Queue(f"{key}-watchers", client=dask)
     while not future.done():
         watchers.put({"session": session, "time": time.time(), "detach": False})
-        try:
-            shown = progress.get(timeout=PUBLISH_SECONDS)
-        except TimeoutError:
-            shown = None
+        shown = dask.get_metadata([PROGRESS, key], None)  # None until the run has started
         if shown is None:
             on_queued()
         else:
-            on_progress(shown)
+            on_progress(_arrays(shown))
         _wait(future, PUBLISH_SECONDS)
-    result = future.result()
+    try:
+        result = future.result()
+    except Exception as error:
+        raise TrainingFailed(f"{type(error).__name__}: {error}") from error
     if result["finished"]:
         finished().put(key, result)
     return result
+
+
+def _plain(progress):
+    """Progress as msgpack can carry it through the scheduler: arrays as lists."""
+    return {**progress, "runs": {name: {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in run.items()}
+                                 for name, run in progress["runs"].items()}}
+
+
+def _arrays(progress):
+    """The lists back as arrays (msgpack may hand them back as tuples)."""
+    return {**progress, "runs": {name: {k: np.asarray(v) if isinstance(v, (list, tuple)) else v
+                                        for k, v in run.items()}
+                                 for name, run in progress["runs"].items()}}
 
 
 def compute(function, *args, waiting=None):
@@ -181,13 +202,13 @@ def job(settings, key):
     """Runs on a worker: train every chosen cell with these settings, publishing progress and
     stopping early when nobody watches any more."""
     import torch
-    from distributed import Queue, Variable, get_worker
+    from distributed import Queue, get_client, get_worker
 
     from ui import training
 
     torch.set_num_threads(1)
     get_worker().log_event(RUN_EVENTS, {"key": key, "cells": list(settings["cells"])})  # one per training
-    watchers, progress = Queue(f"{key}-watchers"), Variable(f"{key}-progress")
+    watchers, scheduler = Queue(f"{key}-watchers"), get_client()
     seen, detached, started = {}, set(), time.time()
 
     def still_watched():
@@ -198,9 +219,11 @@ def job(settings, key):
         active = [s for s, last in seen.items() if s not in detached and time.time() - last < WATCH_TIMEOUT]
         return bool(active) or (not seen and time.time() - started < WATCH_TIMEOUT)
 
+    def publish(progress):
+        scheduler.set_metadata([PROGRESS, key], _plain(progress))
+
     store = {}
-    training.train_all(settings, store, publish=progress.set, keep_going=still_watched,
-                       every=PUBLISH_SECONDS)
-    progress.delete()
+    training.train_all(settings, store, publish=publish, keep_going=still_watched, every=PUBLISH_SECONDS)
+    scheduler.set_metadata([PROGRESS, key], None)
     watchers.close()
     return store
