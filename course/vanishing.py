@@ -81,9 +81,12 @@ with clip_controls[1]:
     threshold = state.widget(PAGE, "c", disabled=clip == "none")
 with clip_controls[2]:
     lr = state.widget(PAGE, "lr")
-with st.spinner("Training 60 SGD steps with these settings (in turn, when the server is busy)…"):
-    run = compute.vanishing_training(cell, seq_len, hidden_size, radius, init, forget_bias, clip,
-                                     threshold, lr, seed)
+waiting = st.empty()  # redrawn while it trains, so a slider moved on interrupts the wait
+run = compute.vanishing_training(cell, seq_len, hidden_size, radius, init, forget_bias, clip, threshold, lr,
+                                 seed, waiting=lambda seconds: waiting.caption(
+                                     f"Training 60 SGD steps with these settings on the server's training "
+                                     f"workers… {seconds:.1f} s"))
+waiting.empty()
 if run["diverged_at"] is not None:
     st.error(f"Training diverged at iteration {run['diverged_at'] + 1}: {run['diverged_reason']}. "
              "Try clipping by norm, a smaller learning rate, or a smaller spectral radius.")

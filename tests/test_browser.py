@@ -91,7 +91,7 @@ def test_a_shared_link_opens_the_same_view_in_a_fresh_browser(app_url, browser):
         thumb.focus()
         for _ in range(5):
             thumb.press("ArrowRight")
-        page.wait_for_function("() => location.search.includes('T=55')", timeout=60_000)
+        page.wait_for_function("() => location.search.includes('T=55')", timeout=120_000)  # a ceiling, busy CI
         wait_for_app(page)
         link, value, data = page.url, thumb.input_value(), chart_data(page)
     finally:

@@ -53,13 +53,13 @@ def vanishing_trace(cell, seq_len, hidden_size, radius, init, forget_bias, seed)
     return model, rnnviz.record(model, x, y, task.loss, task.target)
 
 
-@st.cache_data(**CACHE)
 def vanishing_training(cell, seq_len, hidden_size, radius, init, forget_bias, clip, threshold, lr,
-                       seed, steps=60, every=3):
-    """A short SGD run on the adding problem, on a training worker: ||dL/dh_t|| per snapshot
-    and the gradient norm before and after clipping per iteration."""
+                       seed, steps=60, every=3, waiting=None):
+    """A short SGD run on the adding problem, on a training worker (and cached server-wide by
+    runs.compute): ||dL/dh_t|| per snapshot and the gradient norm before and after clipping per
+    iteration. waiting(seconds) while it trains: see runs.compute."""
     return runs.compute(_vanishing_run, cell, seq_len, hidden_size, radius, init, forget_bias, clip,
-                        threshold, lr, seed, steps, every)
+                        threshold, lr, seed, steps, every, waiting=waiting)
 
 
 def _vanishing_run(cell, seq_len, hidden_size, radius, init, forget_bias, clip, threshold, lr, seed,
@@ -114,9 +114,8 @@ def real_gradient(seed):
     return np.concatenate([g.reshape(-1) for g in trace.param_grads.values()])
 
 
-@st.cache_data(**CACHE)
 def diverging_run(seed):
-    """The cliff page's cautionary run, on a training worker."""
+    """The cliff page's cautionary run, on a training worker (cached server-wide)."""
     return runs.compute(_diverging_run, seed)
 
 

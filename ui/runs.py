@@ -50,6 +50,30 @@ def _connection():
     return {"client": Client(cluster), "cluster": cluster}
 
 
+_warming = threading.Lock()
+
+
+def warm_up():
+    """Once per process, in the background: start the training workers and have them import
+    torch, so the first student to need a training does not wait for either (~3 s here)."""
+    if not _warming.acquire(blocking=False):
+        return
+
+    def warm():
+        try:
+            client().submit(_import_torch, key="rnnviz-warm-up", pure=False).result(timeout=120)
+        except Exception:  # noqa: BLE001 - the first real training will say what is wrong
+            pass
+
+    threading.Thread(target=warm, name="rnnviz-warm-up", daemon=True).start()
+
+
+def _import_torch():
+    import torch
+
+    return torch.__version__
+
+
 def run_key(settings):
     """The run's identity: every setting that changes its numbers, the seed included."""
     text = json.dumps({k: list(v) if isinstance(v, (list, tuple)) else v for k, v in sorted(settings.items())},
@@ -174,19 +198,30 @@ def _arrays(progress):
                                  for name, run in progress["runs"].items()}}
 
 
+@st.cache_resource
+def computed():
+    return _Finished(most_runs=64, most_bytes=64 * 2**20)
+
+
 def compute(function, *args, waiting=None):
-    """function(*args) on a worker, for the course pages' short trainings; identical calls from
-    any session share one task (the key is the function and its arguments). waiting(seconds)
-    is called twice a second until it is done (a Streamlit call there lets a rerun interrupt)."""
+    """function(*args) on a worker, for the course pages' short trainings, its result kept in a
+    server-wide LRU cache; identical calls from any session share one task (the key is the
+    function and its arguments). waiting(seconds) is called several times a second until it is
+    done: a Streamlit call there lets a newer rerun (a slider moved on) interrupt the wait."""
     text = json.dumps([function.__module__, function.__qualname__, *args], default=str)
     key = f"{function.__name__}-" + hashlib.sha256(text.encode()).hexdigest()[:24]
+    cached = computed().get(key)
+    if cached is not None:
+        return cached
     future = client().submit(function, *args, key=key, pure=False, retries=0)
     started = time.monotonic()
     while not future.done():
         if waiting is not None:
             waiting(time.monotonic() - started)
-        _wait(future, 0.5)
-    return future.result()
+        _wait(future, 0.2)
+    result = future.result()
+    computed().put(key, result)
+    return result
 
 
 def _wait(future, seconds):
