@@ -7,13 +7,13 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch starts: one core p
 import streamlit as st  # noqa: E402
 import torch  # noqa: E402
 
-from ui import memory, presenter, runs, state  # noqa: E402
+from ui import compute, memory, presenter, runs, state  # noqa: E402
 from ui.settings import SEED  # noqa: E402
 
 torch.set_num_threads(1)
 memory.fewer_malloc_arenas()
 memory.start_tidying()
-runs.warm_up()
+runs.warm_up(then=compute.warm_default_views)
 
 presenting = presenter.active()
 st.set_page_config(page_title="rnnviz — recurrent networks, live", layout="wide",

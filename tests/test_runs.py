@@ -123,3 +123,19 @@ def test_a_watcher_sees_the_losses_grow_as_arrays_the_page_can_draw():
     lengths = [len(p["runs"]["RNN (tanh)"]["loss"]) for p in seen]
     assert all(isinstance(p["runs"]["RNN (tanh)"]["loss"], np.ndarray) for p in seen)
     assert lengths == sorted(lengths) and 0 < lengths[0] < 1500
+
+
+def test_the_pages_default_views_are_computed_before_the_first_student_opens_them(monkeypatch):
+    from harness.apptest import open_page, plotly_figures
+    from ui import compute
+
+    compute.warm_default_views()  # what app.py has the server do when it starts
+
+    class NoWorkers:
+        def submit(self, *args, **kwargs):
+            raise AssertionError("a default view trained when it was opened")
+
+    monkeypatch.setattr(runs, "client", NoWorkers)
+    at = open_page("vanishing")
+    assert len(plotly_figures(at)) == 5  # the training's heatmap and clipping chart among them
+    open_page("gates")

@@ -13,6 +13,7 @@ import torch
 import rnnviz
 import rnnviz.experiments
 from ui import runs
+from ui.settings import PAGES, SEED
 
 CACHE = dict(max_entries=64, ttl=3600, show_spinner=False)
 
@@ -133,3 +134,19 @@ def lag_sweep_data():
     """The shipped results of `rnnviz lag-sweep`, or None."""
     path = rnnviz.experiments.DEFAULT_OUT
     return json.loads(path.read_text()) if path.exists() else None
+
+
+def warm_default_views():
+    """What every page's default view computes, once when the server starts, so that a class
+    opening the course on a fresh server finds it cached (the short trainings on the workers,
+    the rest in this process's caches)."""
+    default = {page: {s.name: s.default for s in settings} for page, settings in PAGES.items()}
+    seed = SEED.default
+    v, g = default["vanishing"], default["gates"]
+    vanishing_training(v["cell"], v["T"], v["H"], v["radius"], v["init"], v["fbias"], v["clip"],
+                       v["c"], v["lr"], seed)
+    diverging_run(seed)
+    gate_traces(g["cell"], g["task"], g["T"], seed)
+    cliff_surface()
+    real_gradient(seed)
+    lag_sweep_data()

@@ -53,16 +53,19 @@ def _connection():
 _warming = threading.Lock()
 
 
-def warm_up():
+def warm_up(then=None):
     """Once per process, in the background: start the training workers and have them import
-    torch, so the first student to need a training does not wait for either (~3 s here)."""
+    torch, so the first student to need a training does not wait for either (~3 s here); then
+    call then(), e.g. to compute the pages' default views."""
     if not _warming.acquire(blocking=False):
         return
 
     def warm():
         try:
             client().submit(_import_torch, key="rnnviz-warm-up", pure=False).result(timeout=120)
-        except Exception:  # noqa: BLE001 - the first real training will say what is wrong
+            if then is not None:
+                then()
+        except Exception:  # noqa: BLE001 - the first real training or page will say what is wrong
             pass
 
     threading.Thread(target=warm, name="rnnviz-warm-up", daemon=True).start()
