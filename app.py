@@ -41,8 +41,7 @@ settings_key = next(key for p, key in PAGES if p.url_path == page.url_path)
 if settings_key:
     state.page_settings(settings_key)  # before any widget, so a link can set them all
 
-if presenting:
-    presenter.enlarge()
+presenter.style()
 with st.sidebar:
     st.markdown("**Shared settings**")
     st.number_input(SEED.label, int(SEED.low), int(SEED.high), step=1, key="seed", help=SEED.help)

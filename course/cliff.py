@@ -6,7 +6,6 @@ from ui import charts, compute, lesson, state
 
 PAGE = "cliff"
 text = lesson.page_header("cliff")
-lesson.show_equations(text)
 
 controls, view = st.columns([1, 3], gap="large")
 with controls:
@@ -27,13 +26,16 @@ with view:
     if not (w.min() <= end[0] <= w.max() and b.min() <= end[1] <= b.max()):
         st.warning(f"The unclipped descent was thrown off this map, to (w, b) = "
                    f"({end[0]:.3g}, {end[1]:.3g}).")
-lesson.show_prompts(text)
+lesson.show_prompts(text, kind="Try")
+lesson.show_more(text)
+lesson.show_equations(text)
 
 with st.expander("The same surface in 3-D"):
     charts.plotly(st, figures.loss_surface_3d(w, b, loss))
 
 st.subheader("Clipping a real gradient: by norm or by value")
 lesson.show_markdown(text, "Norm or value")
+lesson.show_prompts(text, "Norm or value", kind="Predict")
 gradient = compute.real_gradient(state.value(PAGE, "seed"))
 effect = analysis.clipping_effect(gradient, threshold)
 columns = st.columns(4)

@@ -48,7 +48,8 @@ charts.plotly(st, heatmaps)
 exports.show(f"gates-{cell}-{task_name}-T{seq_len}", trace=trained, settings=state.values(PAGE),
              figure=heatmaps, snippet=export.reproduce_gates(
                  cell, task_name, seq_len, seed + compute.GATE_SAMPLE_OFFSET))
-lesson.show_prompts(text)
+lesson.show_prompts(text, kind="Try")
+lesson.show_more(text)
 
 st.subheader("One step, one unit, with the numbers")
 lesson.show_equations(text)

@@ -24,6 +24,8 @@ with view:
                 "Each column is one vector of the sum; each row is one hidden unit.")
     charts.plotly(st, figures.step_vectors(terms, activation), config={"displayModeBar": False})
 st.latex(formulas.rnn_step(terms, activation, t, full_matrices=hidden_size <= 4))
+lesson.show_prompts(text, kind="Try")
+lesson.show_more(text)
 
 left, right = st.columns(2, gap="large")
 charts.vega_lite(left, figures.hidden_trajectories(trace.hidden[0]))
@@ -36,7 +38,6 @@ exports.show(f"hidden-state-H{hidden_size}", trace=trace, settings=state.values(
              figure=predictions, snippet=export.reproduce_hidden_state(
                  numbers, hidden_size, activation, scale, state.value(PAGE, "seed")))
 
-lesson.show_prompts(text)
 with st.expander("The engine's code that computed h_t", expanded=False):
     st.code(inspect.getsource(rnnviz.cells.rnn_step), language="python")
 lesson.show_quiz(text, PAGE)

@@ -84,7 +84,8 @@ if store:
 else:
     st.info("Press **Train** to train the chosen cells with these settings. A run is kept "
             "until you change a setting.")
-lesson.show_prompts(text)
+lesson.show_prompts(text, kind="Try")
+lesson.show_more(text)
 lesson.show_quiz(text, PAGE)
 
 st.subheader("How long can it remember?")

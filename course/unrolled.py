@@ -18,18 +18,24 @@ full, truncated = compute.unrolled_traces(seq_len, hidden_size, activation, radi
 grad_norm = full.grad_hidden_norm[0]
 
 with view:
-    lesson.show_equations(text)
     graph = figures.unrolled_graph(full.inputs[0, :, 0], full.hidden[0], grad_norm, back,
                                    loss_steps={seq_len})
     charts.plotly(st, graph, config={"displayModeBar": False})
+    st.caption("Colour: ‖∂L/∂h_t‖ relative to ‖∂L/∂h_T‖ at the loss, on one scale for every "
+               "setting. White: the backward pass has not reached h_t yet; black: its gradient "
+               "is exactly 0 (a dead ReLU unit passes nothing back).")
     direct = full.grad_hidden_direct[0, back - 1]
     total = full.grad_hidden[0, back - 1]
     st.markdown(f"**Backward pass at step $t = {back}$:** $\\|\\partial L/\\partial h_{{{back}}}\\|"
                 f" = {np.linalg.norm(total):.3g}$")
     st.latex(formulas.backward_step(back, seq_len, direct, total - direct, total))
+lesson.show_prompts(text, kind="Try")
+lesson.show_more(text)
+lesson.show_equations(text)
 
 st.subheader("Truncated BPTT")
 lesson.show_markdown(text, "Truncated BPTT")
+lesson.show_prompts(text, "Truncated BPTT", kind="Predict")
 left, right = st.columns([2, 1], gap="large")
 full_steps = np.linalg.norm(full.weight_hh_grad_steps["weight_hh"], axis=(1, 2))
 kept = np.arange(1, seq_len + 1) > seq_len - window
@@ -44,6 +50,5 @@ right.caption("With the loss on the last output only, truncation to k steps keep
 exports.show(f"unrolled-T{seq_len}", trace=full, settings=state.values(PAGE), figure=graph,
              snippet=export.reproduce_unrolled(seq_len, hidden_size, activation, radius,
                                                state.value(PAGE, "seed"), window))
-
-lesson.show_prompts(text)
+lesson.show_prompts(text, "Truncated BPTT", kind="Try")
 lesson.show_quiz(text, PAGE)

@@ -7,7 +7,6 @@ from ui import charts, compute, exports, lesson, state
 
 PAGE = "vanishing"
 text = lesson.page_header("vanishing")
-lesson.show_equations(text)
 
 controls, view = st.columns([1, 3], gap="large")
 with controls:
@@ -57,10 +56,13 @@ with view:
 exports.show(f"vanishing-{cell}-T{seq_len}", trace=trace, settings=state.values(PAGE),
              figure=curve, snippet=export.reproduce_vanishing(cell, seq_len, hidden_size, radius,
                                                               init, forget_bias, seed))
-lesson.show_prompts(text)
+lesson.show_prompts(text, kind="Try")
+lesson.show_more(text)
+lesson.show_equations(text)
 
 st.subheader("Inside $W_h$: eigenvalues and what each step multiplies")
 lesson.show_markdown(text, "Eigenvalues")
+lesson.show_prompts(text, "Eigenvalues")
 left, right = st.columns(2, gap="large")
 gate_names = {"lstm": "ifgo", "gru": "rzn"}.get(cell)
 eigenvalues = ({f"W_h{name}": analysis.eigenvalues(b) for name, b in zip(gate_names, blocks)}
@@ -74,6 +76,7 @@ charts.plotly(right, figures.per_step(
 
 st.subheader("While training: clipping the exploding gradient")
 lesson.show_markdown(text, "Clipping")
+lesson.show_prompts(text, "Clipping")
 clip_controls = st.columns(3)
 with clip_controls[0]:
     clip = state.widget(PAGE, "clip")

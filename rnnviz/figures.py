@@ -49,6 +49,28 @@ def _axis(title, **kwargs):
     return {"title": {"text": title}, **kwargs}
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(exponent):
+    return {0: "1", 1: "10"}.get(exponent, "10" + str(exponent).translate(_SUPERSCRIPT))
+
+
+def _log_axis(title, *arrays, **kwargs):
+    """A log axis labelled at powers of ten only, at most about eight of them: plotly's own
+    labels over a few decades read "5, 10, 2, 5, 100"."""
+    values = np.concatenate([_positive(a).ravel() for a in arrays]) if arrays else np.array([])
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return _axis(title, type="log", **kwargs)
+    low, high = int(np.floor(np.log10(values.min()))), int(np.ceil(np.log10(values.max())))
+    low, high = (low - 1, high + 1) if low == high else (low, high)
+    step = next(n for n in (1, 2, 5, 10, 20, 50, 100, 200, 500) if (high - low) / n <= 8)
+    powers = range(-(-low // step) * step, high + 1, step)  # at multiples of the step: 10⁻²⁰, 10⁻¹⁰, 1
+    return _axis(title, type="log", tickvals=[10.0 ** k for k in powers],
+                 ticktext=[_power_of_ten(k) for k in powers], **kwargs)
+
+
 def steps(seq_len):
     return np.arange(1, seq_len + 1)
 
@@ -77,15 +99,16 @@ STEP_TITLES = ("W<sub>x</sub> x<sub>t</sub>", "+ W<sub>h</sub> h<sub>t−1</sub>
 
 def step_vectors(terms, activation="tanh"):
     """The vectors of h_t = f(W_x x_t + W_h h_{t-1} + b) side by side, values printed:
-    one column per term (customdata names it), one row per hidden unit."""
+    one column per term (customdata names it), one row per hidden unit. One colour scale for
+    every step and setting, −1 to 1 (tanh's range), so colours compare from t to t."""
     H = len(terms["h_t"])
     values = np.stack([np.asarray(terms[c], dtype=np.float64) for c in STEP_COLUMNS], axis=1)
-    scale = max(float(np.abs(values).max()), 1e-9)
     titles = [t.replace("f(", f"{activation}(") for t in STEP_TITLES]
     heatmap = dict(type="heatmap", z=values, x=titles, y=[f"unit {k + 1}" for k in range(H)],
                    customdata=np.tile(np.array(STEP_COLUMNS, dtype=object), (H, 1)),
                    text=np.round(values, 2), texttemplate="%{text:.2f}", textfont=dict(size=16),
-                   colorscale=DIVERGING, zmin=-scale, zmax=scale, xgap=14, ygap=3,
+                   colorscale=DIVERGING, zmin=-1.0, zmax=1.0, xgap=14, ygap=3,
+                   colorbar=dict(tickvals=[-1, 0, 1], ticktext=["≤ −1", "0", "≥ 1"]),
                    hovertemplate="%{y}, %{x}: %{z:.4f}<extra></extra>")
     return _figure([heatmap], height=110 + 42 * H,
                    xaxis=dict(side="top", tickfont=dict(size=16), fixedrange=True),
@@ -152,9 +175,14 @@ def _hline(y, label):
 
 # --- Unrolled network and BPTT -----------------------------------------------------------
 
+UNROLLED_SCALE = (-6, 2)  # log10 of ||dL/dh_t|| / ||dL/dh_T||: one scale for every setting
+
+
 def unrolled_graph(inputs, hidden, grad_norm, backward_t, loss_steps):
-    """x_t -> h_t -> y_t for t = 1..T with h_{t-1} -> h_t edges; h nodes coloured by
-    ||dL/dh_t|| for the steps the backward pass has reached (t >= backward_t)."""
+    """x_t -> h_t -> y_t for t = 1..T with h_{t-1} -> h_t edges. The h nodes the backward pass
+    has reached (t >= backward_t) are coloured by ||dL/dh_t|| relative to the last step's, on
+    one fixed log scale (UNROLLED_SCALE, clamped at its ends), so fading compares between
+    settings; white: not reached yet; black: a gradient of exactly 0 (e.g. dead ReLU units)."""
     T = len(inputs)
     t = steps(T)
     edges_x, edges_y = [], []
@@ -168,13 +196,32 @@ def unrolled_graph(inputs, hidden, grad_norm, backward_t, loss_steps):
             edges_x += [t[k], t[k], None]
             edges_y += [1, 2, None]
     reached = t >= backward_t
-    log_grad = np.log10(_positive(grad_norm))
-    finite = log_grad[np.isfinite(log_grad)]
-    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.log10(np.asarray(grad_norm, dtype=np.float64) / grad_norm[-1])
+    relative = np.nan_to_num(relative, nan=UNROLLED_SCALE[1], posinf=UNROLLED_SCALE[1],
+                             neginf=UNROLLED_SCALE[0])  # an overflow draws at the top end
+    zero = reached & (np.asarray(grad_norm) == 0)
+    coloured = reached & ~zero
     hover = [f"h_{k + 1} = [{', '.join(f'{v:.3f}' for v in hidden[k][:8])}]"
              + (f"<br>‖∂L/∂h_{k + 1}‖ = {grad_norm[k]:.3g}" if reached[k] else "<br>not reached yet")
              for k in range(T)]
     loss_x = [s for s in t if s in loss_steps]
+
+    def nodes(where, name, fill, text_colour, outline="#333333", dash=None):
+        return dict(type="scatter", x=t[where], y=np.ones(where.sum()), mode="markers+text", name=name,
+                    marker=dict(size=40, color=fill, line=dict(
+                        color=np.where(t[where] == backward_t, "#D55E00", outline),
+                        width=np.where(t[where] == backward_t, 5, 1))),
+                    text=[f"h{k}" for k in t[where]], textfont=dict(size=11, color=text_colour),
+                    hovertext=[hover[k - 1] for k in t[where]], hoverinfo="text")
+
+    gradient_nodes = nodes(coloured, "h_t", relative[coloured],
+                           np.where(relative[coloured] > -2.5, "#222222", "white"))  # dark on yellow
+    gradient_nodes["marker"].update(
+        colorscale=SEQUENTIAL, cmin=UNROLLED_SCALE[0], cmax=UNROLLED_SCALE[1], showscale=True,
+        colorbar=dict(title=dict(text="‖∂L/∂h<sub>t</sub>‖ ÷ ‖∂L/∂h<sub>T</sub>‖"), len=0.9,
+                      tickvals=list(range(UNROLLED_SCALE[0], UNROLLED_SCALE[1] + 1, 2)),
+                      ticktext=[_power_of_ten(k) for k in range(UNROLLED_SCALE[0], UNROLLED_SCALE[1] + 1, 2)]))
     data = [
         dict(type="scatter", x=edges_x, y=edges_y, mode="lines", name="edges",
              line=dict(color="#888888", width=2), hoverinfo="skip"),
@@ -182,19 +229,9 @@ def unrolled_graph(inputs, hidden, grad_norm, backward_t, loss_steps):
              marker=dict(size=30, color="#EEEEEE", line=dict(color="#333333", width=1)),
              text=[f"{v:.2f}" for v in inputs], textfont=dict(size=11),
              hovertemplate="x_%{x} = %{text}<extra></extra>"),
-        dict(type="scatter", x=t[~reached], y=np.ones((~reached).sum()), mode="markers+text",
-             name="h_t (not reached)", marker=dict(size=40, color="#DDDDDD",
-                                                   line=dict(color="#333333", width=1)),
-             text=[f"h{k}" for k in t[~reached]], textfont=dict(size=11),
-             hovertext=[hover[k - 1] for k in t[~reached]], hoverinfo="text"),
-        dict(type="scatter", x=t[reached], y=np.ones(reached.sum()), mode="markers+text", name="h_t",
-             marker=dict(size=40, color=log_grad[reached], colorscale=SEQUENTIAL, cmin=low,
-                         cmax=max(high, low + 1e-9), showscale=True,
-                         colorbar=dict(title=dict(text="log₁₀ ‖∂L/∂h<sub>t</sub>‖"), len=0.8),
-                         line=dict(color=np.where(t[reached] == backward_t, "#D55E00", "#333333"),
-                                   width=np.where(t[reached] == backward_t, 5, 1))),
-             text=[f"h{k}" for k in t[reached]], textfont=dict(size=11, color="white"),
-             hovertext=[hover[k - 1] for k in t[reached]], hoverinfo="text"),
+        nodes(~reached, "h_t (not reached yet)", "white", "#999999", outline="#BBBBBB"),
+        nodes(zero, "h_t (gradient exactly 0)", "black", "white"),
+        gradient_nodes,
         dict(type="scatter", x=loss_x, y=[2] * len(loss_x), mode="markers+text", name="y_t",
              marker=dict(size=30, color="#CCE5F6", line=dict(color="#333333", width=1)),
              text=[f"y{s}" for s in loss_x], textfont=dict(size=11), hoverinfo="skip"),
@@ -237,7 +274,8 @@ def grad_norms(curves, bound=None, title="‖∂L/∂h<sub>t</sub>‖ at every t
                          line=dict(color="black", width=2, dash="dash")))
     return _figure(data, title, height=400, legend=dict(orientation="h", y=-0.2),
                    xaxis=_axis("time step t"),
-                   yaxis=_axis("‖∂L/∂h<sub>t</sub>‖ (log scale)", type="log", exponentformat="power"))
+                   yaxis=_log_axis("‖∂L/∂h<sub>t</sub>‖ (log scale)", *curves.values(),
+                                   *([] if bound is None else [bound])))
 
 
 def eigenvalue_plane(eigenvalues, gamma=1.0):
@@ -272,7 +310,8 @@ def per_step(values, title, y_title, log=False, reference=None):
             note["y"] = np.log10(reference)
         shapes, notes = [line], [note]
     return _figure([curve], title, height=330, showlegend=False, shapes=shapes, annotations=notes,
-                   xaxis=_axis("time step t"), yaxis=_axis(y_title, type="log" if log else "linear"))
+                   xaxis=_axis("time step t"),
+                   yaxis=_log_axis(y_title, values, [reference or np.nan]) if log else _axis(y_title))
 
 
 def grad_heatmap(iterations, norms):
@@ -307,7 +346,8 @@ def clipping(runs, threshold=None, kind="none"):
     return _figure(data, "Gradient norm before and after clipping", height=380,
                    legend=dict(orientation="h", y=-0.25), shapes=shapes, annotations=notes,
                    xaxis=_axis("training iteration"),
-                   yaxis=_axis("gradient norm (log)", type="log", exponentformat="power"))
+                   yaxis=_log_axis("gradient norm (log scale)", *[a for pair in runs.values() for a in pair],
+                                   [threshold if kind == "norm" and threshold else np.nan]))
 
 
 # --- Gates -------------------------------------------------------------------------------
@@ -404,8 +444,8 @@ def loss_curves(curves, title="Training loss", log=True, threshold=None):
         shapes, notes = [line], [note]
     return _figure(data, title, height=380, legend=dict(orientation="h", y=-0.25),
                    shapes=shapes, annotations=notes, xaxis=_axis("training step"),
-                   yaxis=_axis("loss (log)" if log else "value", type="log" if log else "linear",
-                               exponentformat="power"))
+                   yaxis=_log_axis("loss (log scale)", *curves.values(), [threshold or np.nan])
+                   if log else _axis("value"))
 
 
 def forecast(inputs, targets, predictions):
@@ -527,5 +567,6 @@ def lag_sweep(points, task_name, metric, threshold):
                    legend=dict(orientation="h", y=-0.3), shapes=shapes, annotations=notes,
                    xaxis=_axis("lag T (steps between the signal and the answer)", type="log",
                                tickvals=lags, ticktext=[str(lag) for lag in lags]),
-                   yaxis=_axis(f"{metric} at the end of training", type="linear" if metric == "accuracy" else "log",
-                               exponentformat="power"))
+                   yaxis=_axis(f"{metric} at the end of training") if metric == "accuracy" else
+                   _log_axis(f"{metric} at the end of training (log scale)",
+                             [p["final_metric"] for p in points], [threshold]))

@@ -40,7 +40,31 @@ def test_step_vectors_lay_out_each_term_as_a_column():
     heatmap = figures.step_vectors(terms).data[0]
     np.testing.assert_array_equal(np.asarray(heatmap.z)[:, 3], terms["a_t"])
     assert list(heatmap.customdata[0]) == list(figures.STEP_COLUMNS)
-    assert heatmap.zmin == -heatmap.zmax == -2.0  # one symmetric colour scale for all columns
+    small = figures.step_vectors({name: value / 10 for name, value in terms.items()}).data[0]
+    assert heatmap.zmin == small.zmin == -1 and heatmap.zmax == small.zmax == 1  # t to t, same colours
+
+
+def test_unrolled_graph_colours_compare_across_settings_and_zero_is_not_unreached():
+    def nodes(grad_norm, back):
+        figure = figures.unrolled_graph(np.zeros(4), np.zeros((4, 2)), np.asarray(grad_norm), back, {4})
+        return {trace.name: trace for trace in figure.data}
+
+    weak, strong = nodes([1e-4, 1e-3, 1e-2, 1e-1], 1), nodes([1e-1, 1.0, 10.0, 100.0], 1)
+    np.testing.assert_allclose(weak["h_t"].marker.color, strong["h_t"].marker.color)  # same fade
+    assert weak["h_t"].marker.cmin == strong["h_t"].marker.cmin
+    dead = nodes([0.0, 0.0, 0.5, 1.0], 2)
+    assert list(dead["h_t (gradient exactly 0)"].x) == [2]
+    assert list(dead["h_t (not reached yet)"].x) == [1]
+    assert dead["h_t (gradient exactly 0)"].marker.color != dead["h_t (not reached yet)"].marker.color
+
+
+@pytest.mark.parametrize("low", [-80, -4, 0])
+def test_log_axes_are_labelled_at_powers_of_ten_only(low):
+    axis = figures.grad_norms({"RNN": np.logspace(low, 1, 50)}).layout.yaxis
+    exponents = np.log10(axis.tickvals)
+    np.testing.assert_allclose(exponents, np.round(exponents))
+    assert 2 <= len(axis.tickvals) <= 9 and 10.0 ** low <= axis.tickvals[0] < axis.tickvals[-1] <= 10
+    assert "1" in axis.ticktext  # 10⁰, written as a reader would
 
 
 def test_gate_heatmaps_one_panel_per_gate_and_model(lstm_trace):

@@ -15,8 +15,18 @@ def test_lesson_has_every_part_a_page_shows(name):
     text = lesson.load(name)
     assert text.title and len(text.section("Introduction")) > 200
     assert re.search(r"\$\$.+?\$\$", text.section("Equations"), re.S)
-    prompts = [p for p in text.section("Predict, then try").split("\n- ") if p.strip()]
-    assert len(prompts) >= 3 and any("Predict" in p for p in prompts)
+    assert lesson.prompts(text, kind="Predict"), "the first figure needs a prediction to commit to"
+
+
+@pytest.mark.parametrize("name", PAGES + ["lab", "cliff"])
+def test_every_prompt_is_a_predict_or_a_try_placed_beside_a_section_the_lesson_has(name):
+    text = lesson.load(name)
+    places = [h.partition(": ")[2] or None for h in text.sections if h.startswith("Predict, then try")]
+    assert places and None in places
+    for place in places:
+        assert place is None or place in text.sections, place
+        found = lesson.prompts(text, place)
+        assert found and all(p.startswith(("**Predict:**", "**Try:**")) for p in found), found
 
 
 @pytest.mark.parametrize("name", PAGES + ["lab", "cliff"])

@@ -1,6 +1,8 @@
 """Every page through app.py, as a learner reaches it: at default settings, after changing
 each control, with bad links, and reproduced from a copied link."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -15,6 +17,25 @@ from harness.apptest import (
     trace_named,
 )
 from ui import compute
+
+
+def _in_page_order(node):
+    found = []
+    for child in getattr(node, "children", {}).values():
+        found += [child, *_in_page_order(child)]
+    return found
+
+
+@pytest.mark.parametrize("name", ["hidden", "unrolled", "vanishing", "gates", "cliff"])
+def test_the_learner_is_asked_to_predict_before_the_first_chart_shows_the_answer(name):
+    kinds = []
+    for element in _in_page_order(open_page(name).main):
+        kind = type(element).__name__
+        kinds += re.findall(r"\*\*(Predict|Try):\*\*", element.value) if kind == "Info" else [kind]
+    first_chart = next(k for k, kind in enumerate(kinds)
+                       if kind == "UnknownElement")  # plotly and Vega-Lite charts
+    assert "Predict" in kinds[:first_chart], kinds[:first_chart]
+    assert "Try" not in kinds[:first_chart]
 
 
 @pytest.mark.parametrize("name,charts", [("home", 0), ("hidden", 2), ("unrolled", 2),

@@ -9,7 +9,13 @@ are drawn with st.latex; "## Quiz" holds questions:
     - (x) the right answer
       > feedback
 
-Every other section is plain markdown that a page places where it fits.
+"## Predict, then try" lists the prompts for the page's first figure, and "## Predict, then
+try: <section>" those for a later section's figure; each prompt starts with **Predict:** or
+**Try:**. A page shows the Predict prompts above their figure, so the learner commits to an
+answer before seeing it, and the Try prompts below it.
+
+Every other section is plain markdown that a page places where it fits. The introduction's
+first paragraph is the page's lead, above the first figure; the rest follows the figure.
 """
 
 import re
@@ -64,11 +70,25 @@ def load(name):
 
 
 def page_header(name):
-    """The page's title and introduction from lessons/<name>.md; the lesson for the rest."""
+    """The page's title and lead (the introduction's first paragraph), then the Predict prompts
+    of its first figure; show_more places the rest of the introduction below that figure."""
     text = load(name)
     st.title(text.title)
-    show_markdown(text, "Introduction")
+    st.markdown(_introduction(text)[0])
+    show_prompts(text, kind="Predict")
     return text
+
+
+def show_more(lesson, container=st):
+    """The introduction after its lead."""
+    rest = _introduction(lesson)[1]
+    if rest:
+        container.markdown(rest)
+
+
+def _introduction(lesson):
+    lead, _, rest = lesson.section("Introduction").partition("\n\n")
+    return lead, rest.strip()
 
 
 def show_markdown(lesson, heading, container=st):
@@ -82,12 +102,19 @@ def show_equations(lesson, container=st):
         container.latex(equation.strip())
 
 
-def show_prompts(lesson, container=st):
-    """The "predict, then move the slider" prompts, one box each."""
-    body = lesson.section("Predict, then try")
-    for prompt in re.split(r"^- ", body, flags=re.M):
-        if prompt.strip():
-            container.info(prompt.strip())
+def prompts(lesson, section=None, kind=None):
+    """The prompts for the page's first figure, or for `section`'s; only Predict or Try ones
+    if `kind` says so."""
+    body = lesson.section("Predict, then try" + (f": {section}" if section else ""))
+    found = [p.strip() for p in re.split(r"^- ", body, flags=re.M) if p.strip()]
+    return [p for p in found if kind is None or p.startswith(f"**{kind}:**")]
+
+
+def show_prompts(lesson, section=None, kind=None, container=st):
+    """The prompts (see `prompts`) in one box, a paragraph each."""
+    found = prompts(lesson, section, kind)
+    if found:
+        container.info("\n\n".join(found))
 
 
 def show_quiz(lesson, page):
