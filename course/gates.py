@@ -9,7 +9,8 @@ from ui import charts, compute, exports, lesson, state
 PAGE = "gates"
 text = lesson.page_header("gates")
 
-(cell, task_name, seq_len, sample), _ = state.widget_row(PAGE, "cell", "task", "T", "sample")
+(cell, task_name, seq_len, sample, weights), _ = state.widget_row(PAGE, "cell", "task", "T", "sample",
+                                                                   "weights")
 seed = state.value(PAGE, "seed")
 
 if not rnnviz.checkpoints.available():
@@ -31,19 +32,21 @@ else:
 inputs = trained.inputs[sample]
 if task.name == "adding":
     marked = np.flatnonzero(inputs[:, 1]) + 1
-    st.caption(f"Sample {sample}: the marked steps are t = {marked[0]} and t = {marked[-1]}; "
-               f"the answer is {float(trained.targets[sample][0]):.3f}.")
-    strip, strip_rows, input_label = inputs[:, [1, 0]], ["marker", "value"], "input"
+    st.caption(f"Sample {sample}: the marked steps are t = {marked[0]} and t = {marked[-1]} (dotted "
+               f"lines); the answer is {float(trained.targets[sample][0]):.3f}. Each row of a panel "
+               "is one of the 8 hidden units.")
+    strip, strip_rows = inputs[:, [1, 0]], ["marker", "value"]
 else:
-    st.caption(f"Sample {sample}: symbol {int(trained.targets[sample])} is shown at t = 1, "
-               "then blanks until the answer at t = T.")
+    marked = [1, seq_len]
+    st.caption(f"Sample {sample}: symbol {int(trained.targets[sample])} is shown at t = 1, then blanks "
+               "until the answer at t = T (dotted lines). Each row of a panel is one of the 8 hidden units.")
     strip = inputs
     strip_rows = [f"symbol {k}" for k in range(inputs.shape[1] - 1)] + ["blank"]
-    input_label = "input"
 gate_names = list(trained.gates)
 panels = {"untrained": {g: untrained.gates[g][sample] for g in gate_names},
           "trained": {g: trained.gates[g][sample] for g in gate_names}}
-heatmaps = figures.gate_heatmaps(panels, strip, strip_rows, input_label)
+heatmaps = figures.gate_heatmaps(panels[weights], strip, strip_rows, marked=marked,
+                                 label=f"{label}, {'trained' if weights == 'trained' else 'before training'}")
 charts.plotly(st, heatmaps)
 exports.show(f"gates-{cell}-{task_name}-T{seq_len}", trace=trained, settings=state.values(PAGE),
              figure=heatmaps, snippet=export.reproduce_gates(

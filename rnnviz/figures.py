@@ -358,45 +358,54 @@ GATE_TITLES = {"i": "input gate i<sub>t</sub>", "f": "forget gate f<sub>t</sub>"
                "z": "update gate z<sub>t</sub>", "n": "candidate n<sub>t</sub>"}
 
 
-def gate_heatmaps(panels, inputs, input_rows, input_label="input"):
-    """Gate activations, time x hidden unit, for each panel (e.g. untrained | trained),
-    under a strip showing the input sequence (T, rows) so the two line up in time."""
-    labels = list(panels)
-    gates = list(next(iter(panels.values())))
+GATE_RANGES = {"g": (-1.0, 1.0), "n": (-1.0, 1.0)}  # tanh's range; the sigmoid gates: 0 to 1
+
+
+def gate_heatmaps(gates, inputs, input_rows, input_label="input", marked=(), label=""):
+    """One network's gate activations, time x hidden unit, one panel per gate, under a strip
+    showing the input sequence (T, rows), all on one time axis, with a dotted guide line down
+    through every panel at each `marked` step (where the input says something to remember).
+    Fixed colour ranges (gates 0 to 1, candidates −1 to 1, the cell state ±its largest size),
+    so trained and untrained panels compare colour for colour."""
+    names = list(gates)
     T = inputs.shape[0]
-    rows, cols = len(gates) + 1, len(labels)
-    cells = _grid(rows, cols, [0.5] + [1.0] * len(gates))
+    cells = _grid(len(names) + 1, 1, [0.6] + [1.0] * len(names), vertical_gap=0.045)
     data, layout, notes = [], {}, []
-    for r in range(rows):
-        gate = gates[r - 1] if r else None
-        for c, label in enumerate(labels):
-            n = r * cols + c + 1
-            suffix = "" if n == 1 else str(n)
-            (x0, x1), (y0, y1) = cells[r, c]
-            layout[f"xaxis{suffix}"] = dict(domain=[x0, x1], anchor=f"y{suffix}", matches="x",
-                                            showticklabels=r == rows - 1,
-                                            title=dict(text="time step t") if r == rows - 1 else None)
-            layout[f"yaxis{suffix}"] = dict(domain=[y0, y1], anchor=f"x{suffix}", autorange="reversed",
-                                            title=dict(text="unit") if r and c == 0 else None)
-            title = f"{input_label} ({label})" if gate is None else f"{GATE_TITLES.get(gate, gate)} — {label}"
-            notes.append(dict(text=title, x=(x0 + x1) / 2, y=y1, xref="paper", yref="paper",
-                              xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=13)))
-            refs = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
-            if gate is None:
-                data.append(dict(type="heatmap", z=inputs.T, x=steps(T), y=input_rows, colorscale=GREYS,
-                                 showscale=False, xgap=1, ygap=1,
-                                 hovertemplate="t = %{x}, %{y}: %{z:.2f}<extra></extra>", **refs))
-                continue
-            values = panels[label][gate]
-            symmetric = gate in ("g", "c", "n")
-            bound = max(float(np.abs(values).max()), 1e-9) if symmetric else 1.0
-            data.append(dict(type="heatmap", z=values.T, x=steps(T), y=np.arange(1, values.shape[1] + 1),
-                             colorscale=DIVERGING if symmetric else SEQUENTIAL,
-                             zmin=-bound if symmetric else 0.0, zmax=bound, showscale=c == cols - 1,
-                             colorbar=dict(len=(y1 - y0), y=(y0 + y1) / 2, yanchor="middle"),
-                             hovertemplate="t = %{x}, unit %{y}: %{z:.3f}<extra>" + gate + "</extra>",
-                             **refs))
-    return _figure(data, height=170 * rows, annotations=notes, **layout)
+    for r, gate in enumerate([None] + names):
+        suffix = "" if r == 0 else str(r + 1)
+        (x0, x1), (y0, y1) = cells[r, 0]
+        last = r == len(names)
+        layout[f"xaxis{suffix}"] = dict(domain=[x0, x1], anchor=f"y{suffix}", matches="x" if r else None,
+                                        showticklabels=last, dtick=1 if T <= 30 else None,
+                                        title=dict(text="time step t") if last else None)
+        layout[f"yaxis{suffix}"] = dict(domain=[y0, y1], anchor=f"x{suffix}", autorange="reversed",
+                                        showticklabels=gate is None, fixedrange=True)
+        title = input_label if gate is None else GATE_TITLES.get(gate, gate)
+        notes.append(dict(text=f"{title}{f' ({label})' if label and gate is None else ''}", x=0,
+                          y=y1, xref="paper", yref="paper", xanchor="left", yanchor="bottom",
+                          showarrow=False, font=dict(size=13)))
+        refs = dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
+        if gate is None:
+            data.append(dict(type="heatmap", z=inputs.T, x=steps(T), y=input_rows, colorscale=GREYS,
+                             showscale=False, xgap=1, ygap=1,
+                             hovertemplate="t = %{x}, %{y}: %{z:.2f}<extra></extra>", **refs))
+            continue
+        values = gates[gate]
+        if gate == "c":
+            bound = max(float(np.abs(values).max()), 1.0)
+            low, high = -bound, bound
+        else:
+            low, high = GATE_RANGES.get(gate, (0.0, 1.0))
+        data.append(dict(type="heatmap", z=values.T, x=steps(T), y=np.arange(1, values.shape[1] + 1),
+                         colorscale=DIVERGING if low < 0 else SEQUENTIAL, zmin=low, zmax=high,
+                         colorbar=dict(len=(y1 - y0), y=(y0 + y1) / 2, yanchor="middle", thickness=14,
+                                       tickvals=[low, (low + high) / 2, high], tickformat=".2~g"),
+                         hovertemplate="t = %{x}, unit %{y}: %{z:.3f}<extra>" + gate + "</extra>",
+                         **refs))
+    guides = [dict(type="line", x0=t, x1=t, y0=0, y1=1, xref="x", yref="paper", layer="above",
+                   line=dict(color="#D55E00", width=2, dash="dot")) for t in marked]
+    return _figure(data, height=120 + 92 * len(names), annotations=notes, shapes=guides,
+                   margin=dict(l=60, r=20, t=30, b=50), **layout)
 
 
 def unit_gates(gates, unit, chosen_t=None):

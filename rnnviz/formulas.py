@@ -67,18 +67,17 @@ def gate_step(trace, sample, t, unit):
         f_, i_, g_, o_ = (g[s][sample, t - 1, unit] for s in "figo")
         c = g["c"][sample, t - 1, unit]
         lines.append(f"c_t &= f_t c_{{t-1}} + i_t g_t = {_num(f_, 3)} \\cdot {_num(c_prev, 3)} + "
-                     f"{_num(i_, 3)} \\cdot {_num(g_, 3)} = {_num(c, 3)} \\quad \\text{{(cell state)}}")
+                     f"{_num(i_, 3)} \\cdot {_num(g_, 3)} = {_num(c, 3)}")
         lines.append(f"h_t &= o_t \\tanh(c_t) = {_num(o_, 3)} \\cdot \\tanh({_num(c, 3)}) = "
-                     f"{_num(trace.hidden[sample, t - 1, unit], 3)} \\quad \\text{{(hidden state)}}")
+                     f"{_num(trace.hidden[sample, t - 1, unit], 3)}")
     else:
         r, z, n = (g[s][sample, t - 1, unit] for s in "rzn")
         lines = [
             _gate_line("r", "reset gate", pre_x[unit] + pre_h[unit], r, r"\sigma"),
             _gate_line("z", "update gate", pre_x[H + unit] + pre_h[H + unit], z, r"\sigma"),
             f"n_t &= \\tanh({_num(pre_x[2 * H + unit])} + r_t \\cdot {_num(pre_h[2 * H + unit])}) = "
-            f"{_num(n, 3)} \\quad \\text{{(candidate)}}",
+            f"{_num(n, 3)}",
             f"h_t &= (1 - z_t) n_t + z_t h_{{t-1}} = {_num(1 - z, 3)} \\cdot {_num(n, 3)} + "
-            f"{_num(z, 3)} \\cdot {_num(h_prev[unit], 3)} = {_num(trace.hidden[sample, t - 1, unit], 3)}"
-            f" \\quad \\text{{(hidden state)}}",
+            f"{_num(z, 3)} \\cdot {_num(h_prev[unit], 3)} = {_num(trace.hidden[sample, t - 1, unit], 3)}",
         ]
     return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"

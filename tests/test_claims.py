@@ -176,8 +176,8 @@ def gates_on(cell, task_name, seq_len=20, seed=0):
 
 
 def test_gates_lstm_input_gate_opens_at_the_marked_steps_after_training():
-    """"At which steps should the trained input gate i_t open wide? Find the marked steps (dark)
-    in the top row and look straight down." """
+    """"At which steps should the trained input gate i_t open wide? Follow the dotted lines down
+    from the marked steps." """
     runs = gates_on("lstm", "adding")
     marked = runs["trained"].inputs[..., 1] > 0
     for name, wider in (("trained", 0.2), ("untrained", None)):
@@ -187,8 +187,8 @@ def test_gates_lstm_input_gate_opens_at_the_marked_steps_after_training():
 
 
 def test_gates_trained_lstm_holds_forget_gates_near_one_and_untrained_does_not():
-    """"Compare the forget gate f_t of the untrained and the trained LSTM. Which one holds values
-    near 1 for long stretches?" Units whose forget gate averages above 0.9 over the sequences."""
+    """"Switch Weights between trained and before training and watch the forget gate f_t. Which
+    one holds values near 1 for long stretches?" Units whose forget gate averages above 0.9 over the sequences."""
     for task_name in ("adding", "copy"):
         runs = gates_on("lstm", task_name)
         held = {name: int((runs[name].gates["f"].mean(axis=(0, 1)) > 0.9).sum())

@@ -67,14 +67,16 @@ def test_log_axes_are_labelled_at_powers_of_ten_only(low):
     assert "1" in axis.ticktext  # 10⁰, written as a reader would
 
 
-def test_gate_heatmaps_one_panel_per_gate_and_model(lstm_trace):
-    panels = {label: {g: lstm_trace.gates[g][0] for g in "ifgoc"} for label in ("untrained", "trained")}
-    figure = figures.gate_heatmaps(panels, lstm_trace.inputs[0], ["value", "marker"])
-    assert len(figure.data) == 2 * (5 + 1)
-    forget = figure.data[2 * 2 + 1]  # row of f, trained column
+def test_gate_heatmaps_one_panel_per_gate_a_guide_line_per_marked_step_and_fixed_colours(lstm_trace):
+    gates = {g: lstm_trace.gates[g][0] for g in "ifgoc"}
+    figure = figures.gate_heatmaps(gates, lstm_trace.inputs[0], ["value", "marker"], marked=[3, 9])
+    assert len(figure.data) == 1 + 5
+    forget = figure.data[2]  # under the input strip and the input gate
     np.testing.assert_array_equal(np.asarray(forget.z), lstm_trace.gates["f"][0].T)
-    domains = [figure.layout[f"yaxis{'' if k == 1 else k}"].domain for k in range(1, 13, 2)]
+    assert (forget.zmin, forget.zmax) == (0.0, 1.0) and (figure.data[3].zmin, figure.data[3].zmax) == (-1.0, 1.0)
+    domains = [figure.layout[f"yaxis{'' if k == 1 else k}"].domain for k in range(1, 7)]
     assert all(lower[1] < upper[0] for upper, lower in zip(domains, domains[1:]))  # no overlap
+    assert [(line.x0, line.y0, line.y1) for line in figure.layout.shapes] == [(3, 0, 1), (9, 0, 1)]
 
 
 def test_eigenvalue_plane_draws_the_unit_circle_and_every_eigenvalue():
@@ -128,9 +130,8 @@ def every_figure(tr):
         "per_step": figures.per_step(tr.jacobian_norms[0, :, 0], "J", "norm", log=True, reference=1.0),
         "grad_heatmap": figures.grad_heatmap([0, 5], np.ones((2, 12))),
         "clipping": figures.clipping({"a": (np.array([3.0, 0.5]), np.array([1.0, 0.5]))}, 1.0, "norm"),
-        "gate_heatmaps": figures.gate_heatmaps({"untrained": {g: tr.gates[g][0] for g in "ifgoc"},
-                                                "trained": {g: tr.gates[g][1] for g in "ifgoc"}},
-                                               tr.inputs[0], ["value", "marker"]),
+        "gate_heatmaps": figures.gate_heatmaps({g: tr.gates[g][0] for g in "ifgoc"}, tr.inputs[0],
+                                               ["value", "marker"], marked=[2], label="LSTM"),
         "unit_gates": figures.unit_gates({g: tr.gates[g][0] for g in "ifgoc"}, 2, chosen_t=3),
         "live_loss_spec": {**figures.live_loss_spec(100),
                            "data": {"values": [{"step": 1, "network": "LSTM", "loss": 0.5}]}},

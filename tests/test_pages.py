@@ -271,14 +271,22 @@ def test_reset_to_defaults_clears_the_link():
 
 # --- 4. gates -----------------------------------------------------------------------------
 
-def test_gates_page_shows_untrained_and_trained_side_by_side():
+def test_gates_page_shows_every_gate_with_the_marked_steps_and_switches_to_the_untrained_weights():
     at = open_page("gates")
     heatmaps = plotly_figures(at)[0]
-    titles = [a["text"] for a in heatmaps["layout"]["annotations"]]
+    titles = " ".join(a["text"] for a in heatmaps["layout"]["annotations"])
     for gate in ("input gate", "forget gate", "candidate", "output gate", "cell state"):
-        assert any(gate in t and "untrained" in t for t in titles)
-        assert any(gate in t and "— trained" in t for t in titles)
+        assert gate in titles
+    assert "trained" in titles and "before training" not in titles
+    marker = next(d for d in heatmaps["data"] if "marker" in list(d["y"]))["z"][0]
+    assert sorted(line["x0"] for line in heatmaps["layout"]["shapes"]) == list(np.flatnonzero(marker) + 1)
     assert "mean squared error" in " ".join(texts(at, "markdown"))
+    trained_forget = heatmaps["data"][2]["z"]
+    at.radio(key="gates.weights").set_value("untrained").run()
+    assert_no_exception(at)
+    untrained = plotly_figures(at)[0]
+    assert "before training" in " ".join(a["text"] for a in untrained["layout"]["annotations"])
+    assert not np.allclose(untrained["data"][2]["z"], trained_forget)
 
 
 @pytest.mark.parametrize("change", [("radio", "gates.cell", "gru"), ("radio", "gates.task", "copy"),
