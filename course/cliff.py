@@ -9,29 +9,36 @@ text = lesson.page_header("cliff")
 
 controls, view = st.columns([1, 3], gap="large")
 with controls:
-    w0, b0, lr, threshold, iterations = state.widgets(PAGE, "w0", "b0", "lr", "c", "iters")
+    w0, b0, lr, threshold, iterations, map_view = state.widgets(PAGE, "w0", "b0", "lr", "c", "iters", "map")
 
-w, b, loss = compute.cliff_surface()
 plain = cliff.descend(w0, b0, lr, iterations)
 clipped = cliff.descend(w0, b0, lr, iterations, clip=threshold)
+paths = {"gradient descent": plain[:2], f"clipped to norm {threshold:g}": clipped[:2]}
+if map_view == "whole":
+    w, b, loss = compute.cliff_surface()
+else:  # rounded, so that nearby settings share a cached surface
+    box = [tuple(round(v, 1) for v in side) for side in cliff.view_box(list(paths.values()))]
+    w, b, loss = compute.cliff_surface(*box)
 with view:
-    paths = {"gradient descent": plain[:2], f"clipped to norm {threshold:g}": clipped[:2]}
-    charts.plotly(st, figures.loss_surface(w, b, loss, paths))
+    charts.plotly(st, figures.loss_surface(
+        w, b, loss, paths, valley=cliff.valley_floor(w, b),
+        title="The loss over (w, b): a cliff" + (" (around the paths)" if map_view != "whole" else "")))
     biggest = int(np.argmax(plain[2]))
     jump = float(np.hypot(np.diff(plain[0]), np.diff(plain[1])).max())
     st.markdown(f"Largest gradient on the way: **{plain[2][biggest]:.3g}** at step {biggest + 1}. "
                 f"The longest unclipped step moved (w, b) by **{jump:.3g}**; clipped, no step "
                 f"is longer than lr × c = **{lr * threshold:.3g}**.")
     end = (plain[0][-1], plain[1][-1])
-    if not (w.min() <= end[0] <= w.max() and b.min() <= end[1] <= b.max()):
-        st.warning(f"The unclipped descent was thrown off this map, to (w, b) = "
+    (w_low, w_high), (b_low, b_high) = cliff.W_RANGE, cliff.B_RANGE
+    if not (w_low <= end[0] <= w_high and b_low <= end[1] <= b_high):
+        st.warning(f"The unclipped descent was thrown off the whole map, to (w, b) = "
                    f"({end[0]:.3g}, {end[1]:.3g}).")
 lesson.show_prompts(text, kind="Try")
 lesson.show_more(text)
 lesson.show_equations(text)
 
-with st.expander("The same surface in 3-D"):
-    charts.plotly(st, figures.loss_surface_3d(w, b, loss))
+with st.expander("The whole surface in 3-D"):
+    charts.plotly(st, figures.loss_surface_3d(*compute.cliff_surface()))
 
 st.subheader("Clipping a real gradient: by norm or by value")
 lesson.show_markdown(text, "Norm or value")

@@ -34,7 +34,10 @@ def loss_and_grad(w, b, steps=STEPS, x0=X0, target=TARGET):
     return (s - target) ** 2, dL_dx * dx_dw, dL_dx * dx_db
 
 
-def surface(w_range=(-2.0, 16.0), b_range=(-10.0, 2.0), points=121):
+W_RANGE, B_RANGE = (-2.0, 16.0), (-10.0, 2.0)
+
+
+def surface(w_range=W_RANGE, b_range=B_RANGE, points=121):
     """w (points,), b (points,), loss (points, points) indexed [b, w] as plotly draws it."""
     w = np.linspace(*w_range, points)
     b = np.linspace(*b_range, points)
@@ -57,3 +60,46 @@ def descend(w0, b0, lr, iterations, clip=None):
         w.append(w[-1] - lr * scale * gw)
         b.append(b[-1] - lr * scale * gb)
     return np.array(w), np.array(b), np.array(norms)
+
+
+def output(w, b, steps=STEPS, x0=X0):
+    """sigmoid(x_50) for arrays of w and b, without the gradient."""
+    x = np.full(np.broadcast_shapes(np.shape(w), np.shape(b)), x0)
+    for _ in range(steps):
+        x = w * sigmoid(x) + b
+    return sigmoid(x)
+
+
+def valley_floor(w, b, target=TARGET, halvings=30):
+    """The bottom of the valley (loss 0): for each w, the b in b's range where the output is
+    exactly `target`, by bisection from the first grid cell where output − target changes sign;
+    NaN where it does not, or where the output jumps over the target at the cliff instead of
+    passing through it. Next to the cliff the valley is narrower than any grid can sample."""
+    w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    excess = output(w[None, :], b[:, None]) - target
+    change = np.sign(excess[:-1]) != np.sign(excess[1:])
+    first = change.argmax(axis=0)
+    low, high = b[first], b[first + 1]
+    low_sign = np.sign(output(w, low) - target)
+    for _ in range(halvings):
+        middle = (low + high) / 2
+        same = np.sign(output(w, middle) - target) == low_sign
+        low, high = np.where(same, middle, low), np.where(same, high, middle)
+    floor = (low + high) / 2
+    reached = change.any(axis=0) & (np.abs(output(w, floor) - target) < 1e-3)  # not a jump over it
+    return np.where(reached, floor, np.nan)
+
+
+def view_box(paths, smallest=1.5, margin=0.25):
+    """(w_range, b_range) around the points of `paths` [(w, b), ...] that lie on the whole map,
+    padded by `margin` of its size and at least `smallest` wide each way: where the movement is."""
+    w = np.concatenate([np.asarray(p[0], dtype=float) for p in paths])
+    b = np.concatenate([np.asarray(p[1], dtype=float) for p in paths])
+    inside = (np.isfinite(w) & np.isfinite(b) & (W_RANGE[0] <= w) & (w <= W_RANGE[1])
+              & (B_RANGE[0] <= b) & (b <= B_RANGE[1]))
+    ranges = []
+    for values, (low, high) in ((w[inside], W_RANGE), (b[inside], B_RANGE)):
+        centre, half = (values.min() + values.max()) / 2, (values.max() - values.min()) / 2
+        half = max(half * (1 + 2 * margin), smallest / 2)
+        ranges.append((max(low, centre - half), min(high, centre + half)))
+    return tuple(ranges)

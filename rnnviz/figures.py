@@ -333,17 +333,20 @@ def clipping(runs, threshold=None, kind="none"):
         iterations = np.arange(1, len(grad_norm) + 1)
         prefix = f"{name}: " if len(runs) > 1 else ""
         colour = PALETTE[k % len(PALETTE)] if len(runs) > 1 else None
-        data += [dict(type="scatter", x=iterations, y=_positive(grad_norm), name=prefix + "before clipping",
-                      mode="lines", line=dict(color=colour or PALETTE[1], width=3)),
-                 dict(type="scatter", x=iterations, y=_positive(clipped_grad_norm),
-                      name=prefix + "after clipping", mode="lines",
-                      line=dict(color=colour or PALETTE[0], width=3, dash="dot"))]
+        data.append(dict(type="scatter", x=iterations, y=_positive(grad_norm),
+                         name=prefix + ("before clipping" if kind != "none" else "not clipped"),
+                         mode="lines", line=dict(color=colour or PALETTE[1], width=3)))
+        if kind != "none":  # unclipped, "after" is the same line again
+            data.append(dict(type="scatter", x=iterations, y=_positive(clipped_grad_norm),
+                             name=prefix + "after clipping", mode="lines",
+                             line=dict(color=colour or PALETTE[0], width=3, dash="dot")))
     shapes, notes = [], []
     if kind == "norm" and threshold is not None:
         line, note = _hline(threshold, f"threshold c = {threshold:g}")
         note["y"] = np.log10(threshold)  # on a log axis annotations take log10 positions, shapes do not
         shapes, notes = [line], [note]
-    return _figure(data, "Gradient norm before and after clipping", height=380,
+    return _figure(data, "Gradient norm before and after clipping" if kind != "none" else
+                   "Gradient norm (no clipping)", height=380,
                    legend=dict(orientation="h", y=-0.25), shapes=shapes, annotations=notes,
                    xaxis=_axis("training iteration"),
                    yaxis=_log_axis("gradient norm (log scale)", *[a for pair in runs.values() for a in pair],
@@ -507,20 +510,24 @@ def text_activation(text, values, unit, per_line=64):
 
 # --- Exploding gradients: Pascanu's cliff -------------------------------------------------
 
-def loss_surface(w, b, loss, paths=None):
-    """log10 of the loss over (w, b) as a contour map, with gradient-descent paths on it."""
+def loss_surface(w, b, loss, paths=None, valley=None, title="The loss over (w, b): a cliff"):
+    """log10 of the loss over (w, b) as a contour map, with gradient-descent paths on it (the
+    first black, the second orange, both edged in white to stand out on any colour) and the
+    valley floor `valley` (b for each w) dashed."""
     contour = dict(type="contour", x=w, y=b, z=np.log10(np.maximum(loss, 1e-12)),
                    colorscale=SEQUENTIAL, contours=dict(coloring="heatmap"),
                    colorbar=dict(title=dict(text="log₁₀ loss")),
                    hovertemplate="w = %{x:.2f}, b = %{y:.2f}: 10^%{z:.2f}<extra></extra>")
     data = [contour]
+    if valley is not None:
+        data.append(dict(type="scatter", x=w, y=valley, mode="lines", name="valley floor (loss ≈ 0)",
+                         line=dict(color="#FFFFFF", width=2, dash="dash"), hoverinfo="skip"))
     for k, (label, (path_w, path_b)) in enumerate((paths or {}).items()):
+        colour, size = [("#000000", 12), (PALETTE[1], 7)][k % 2]  # where they coincide, a ring
         data.append(dict(type="scatter", x=path_w, y=path_b, mode="lines+markers", name=label,
-                         line=dict(color=["#FFFFFF", PALETTE[1]][k % 2], width=3),
-                         marker=dict(size=7, color=["#FFFFFF", PALETTE[1]][k % 2],
-                                     line=dict(color="black", width=1))))
-    return _figure(data, "The loss over (w, b): a cliff", height=520,
-                   legend=dict(orientation="h", y=-0.15),
+                         line=dict(color=colour, width=3),
+                         marker=dict(size=size, color=colour, line=dict(color="#FFFFFF", width=1.5))))
+    return _figure(data, title, height=520, legend=dict(orientation="h", y=-0.15),
                    xaxis=_axis("w", range=[float(np.min(w)), float(np.max(w))]),
                    yaxis=_axis("b", range=[float(np.min(b)), float(np.max(b))]))
 
@@ -529,7 +536,7 @@ def loss_surface_3d(w, b, loss):
     """The same loss as a 3-D surface (log10), to see the wall of the cliff."""
     surface = dict(type="surface", x=w, y=b, z=np.log10(np.maximum(loss, 1e-12)),
                    colorscale=SEQUENTIAL, showscale=False)
-    return _figure([surface], "The cliff in 3-D (log₁₀ loss)", height=520,
+    return _figure([surface], "The cliff in 3-D (log₁₀ loss)", height=640,
                    scene=dict(xaxis=dict(title=dict(text="w")), yaxis=dict(title=dict(text="b")),
                               zaxis=dict(title=dict(text="log₁₀ loss")),
                               camera=dict(eye=dict(x=1.6, y=-1.6, z=0.9))))

@@ -44,6 +44,23 @@ def test_cliff_gradient_is_autograds(w, b):
     assert gb == pytest.approx(bt.grad.item(), rel=1e-9, abs=1e-15)
 
 
+def test_the_valley_floor_drawn_on_the_map_is_where_the_loss_is_zero():
+    w, b, loss = cliff.surface(points=61)
+    floor = cliff.valley_floor(w, b)
+    drawn = np.flatnonzero(np.isfinite(floor))
+    assert len(drawn) > 20
+    assert max(direct_loss(w[k], floor[k]) for k in drawn) < 1e-6
+    assert all(loss[:, k].min() > 1e-8 for k in drawn[:5])  # the grid alone never finds the floor
+
+
+def test_the_map_zooms_to_where_the_paths_move():
+    unclipped, clipped = cliff.descend(5.5, -2.0, 0.5, 40)[:2], cliff.descend(5.5, -2.0, 0.5, 40, clip=1.0)[:2]
+    (w_low, w_high), (b_low, b_high) = cliff.view_box([unclipped, clipped])
+    assert (w_high - w_low) * (b_high - b_low) < 0.1 * 18 * 12  # a tenth of the whole map at most
+    for w, b in (clipped, (unclipped[0][:5], unclipped[1][:5])):  # the unclipped one, until it flies off
+        assert np.all((w_low <= w) & (w <= w_high) & (b_low <= b) & (b <= b_high))
+
+
 def test_clipped_descent_never_steps_further_than_lr_times_c_and_unclipped_flies_off():
     w, b, norms = cliff.descend(5.5, -2.0, 0.5, 40, clip=1.0)
     assert np.all(np.hypot(np.diff(w), np.diff(b)) <= 0.5 * 1.0 + 1e-12)

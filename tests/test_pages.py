@@ -207,9 +207,9 @@ def test_clipping_caps_the_gradient_norm_at_the_threshold():
     after = np.asarray(trace_named(clip, "after clipping")["y"], dtype=float)
     np.testing.assert_allclose(after, np.minimum(before, 0.5), rtol=1e-6)  # float32 weights
     at.radio(key="vanishing.clip").set_value("none").run()
-    clip = figure_titled(at, "before and after clipping")
-    np.testing.assert_array_equal(trace_named(clip, "before clipping")["y"],
-                                  trace_named(clip, "after clipping")["y"])
+    unclipped = figure_titled(at, "no clipping")
+    assert [trace["name"] for trace in unclipped["data"]] == ["not clipped"]  # one line, drawn
+    assert np.isfinite(np.asarray(unclipped["data"][0]["y"], dtype=float)).any()
 
 
 def test_a_diverging_run_says_so_in_words():

@@ -99,10 +99,10 @@ def gate_traces(cell, task_name, seq_len, seed):
     return runs
 
 
-@st.cache_data(max_entries=1, show_spinner=False)
-def cliff_surface():
-    """The one-unit RNN's loss over the (w, b) grid: the same for every learner."""
-    return rnnviz.cliff.surface()
+@st.cache_data(max_entries=64, show_spinner=False)
+def cliff_surface(w_range=rnnviz.cliff.W_RANGE, b_range=rnnviz.cliff.B_RANGE):
+    """The one-unit RNN's loss over a (w, b) grid, by default the whole map."""
+    return rnnviz.cliff.surface(w_range, b_range)
 
 
 @st.cache_data(**CACHE)

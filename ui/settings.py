@@ -214,6 +214,8 @@ PAGES = {
         Setting("lr", "Learning rate", "float", 0.5, 0.01, 5.0, 0.01),
         Setting("c", "Clipping threshold (norm)", "float", 1.0, 0.05, 20.0, 0.05),
         Setting("iters", "Gradient steps", "int", 40, 5, 200, 5),
+        Setting("map", "Map", "choice", "paths", choices=("paths", "whole"),
+                labels={"paths": "around the paths", "whole": "the whole surface"}),
     ),
     "gates": (
         Setting("cell", "Cell", "choice", "lstm", choices=("lstm", "gru"),
