@@ -53,26 +53,28 @@ with view:
     else:
         st.caption("The σ_max bound holds for tanh RNNs (|tanh′| ≤ 1); pick RNN (tanh) to see it.")
 
-exports.show(f"vanishing-{cell}-T{seq_len}", trace=trace, settings=state.values(PAGE),
-             figure=curve, snippet=export.reproduce_vanishing(cell, seq_len, hidden_size, radius,
-                                                              init, forget_bias, seed))
 lesson.show_prompts(text, kind="Try")
-lesson.show_more(text)
-lesson.show_equations(text)
 
 st.subheader("Inside $W_h$: eigenvalues and what each step multiplies")
-lesson.show_markdown(text, "Eigenvalues")
-lesson.show_prompts(text, "Eigenvalues")
 left, right = st.columns(2, gap="large")
 gate_names = {"lstm": "ifgo", "gru": "rzn"}.get(cell)
-eigenvalues = ({f"W_h{name}": analysis.eigenvalues(b) for name, b in zip(gate_names, blocks)}
-               if gate_names else {"W_h": analysis.eigenvalues(blocks[0])})
-charts.plotly(left, figures.eigenvalue_plane(eigenvalues))
+labels = [f"W_h{name}" for name in gate_names] if gate_names else ["W_h"]
+charts.plotly(left, figures.eigenvalue_plane(
+    {label: analysis.eigenvalues(block) for label, block in zip(labels, blocks)},
+    sigma_max={label: analysis.singular_values(block)[0] for label, block in zip(labels, blocks)}))
 with np.errstate(invalid="ignore", divide="ignore"):
     step_ratio = np.r_[np.nan, norms[:-1] / norms[1:]]  # at t: what the step from t back to t − 1 did
 charts.plotly(right, figures.per_step(
     step_ratio, "What each step back multiplies the gradient by",
     "‖∂L/∂h<sub>t−1</sub>‖ ÷ ‖∂L/∂h<sub>t</sub>‖", log=True, reference=1.0))
+lesson.show_markdown(text, "Eigenvalues")
+lesson.show_prompts(text, "Eigenvalues")
+
+exports.show(f"vanishing-{cell}-T{seq_len}", trace=trace, settings=state.values(PAGE),
+             figure=curve, snippet=export.reproduce_vanishing(cell, seq_len, hidden_size, radius,
+                                                              init, forget_bias, seed))
+lesson.show_more(text)
+lesson.show_equations(text)
 
 st.subheader("While training: clipping the exploding gradient")
 lesson.show_markdown(text, "Clipping")

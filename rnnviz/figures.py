@@ -278,9 +278,11 @@ def grad_norms(curves, bound=None, title="‖∂L/∂h<sub>t</sub>‖ at every t
                                    *([] if bound is None else [bound])))
 
 
-def eigenvalue_plane(eigenvalues, gamma=1.0):
+def eigenvalue_plane(eigenvalues, gamma=1.0, sigma_max=None):
     """Eigenvalues of W_h (one colour per gate block) with the unit circle and, where the
-    derivative of f is bounded by gamma < 1, the circle of radius 1/gamma."""
+    derivative of f is bounded by gamma < 1, the circle of radius 1/gamma. sigma_max
+    {block: largest singular value} adds a dashed circle of that radius per block, in its
+    colour: no eigenvalue lies outside it, and no step can stretch a vector by more."""
     angle = np.linspace(0, 2 * np.pi, 200)
     circles = [(1.0, "unit circle")] + ([(1 / gamma, f"radius 1/γ = {1 / gamma:g}")] if gamma != 1 else [])
     data = [dict(type="scatter", x=radius * np.cos(angle), y=radius * np.sin(angle), mode="lines",
@@ -288,10 +290,17 @@ def eigenvalue_plane(eigenvalues, gamma=1.0):
             for radius, label in circles]
     for k, (label, values) in enumerate(eigenvalues.items()):
         values = np.asarray(values)
+        colour = PALETTE[k % len(PALETTE)]
         data.append(dict(type="scatter", x=values.real, y=values.imag, mode="markers", name=label,
-                         marker=dict(size=9, color=PALETTE[k % len(PALETTE)]),
+                         marker=dict(size=9, color=colour),
                          hovertemplate="%{x:.3f} %{y:+.3f}i<extra>" + label + "</extra>"))
-    extent = max(1.2, float(np.max([np.abs(v).max() for v in eigenvalues.values()])) * 1.1)
+        if sigma_max and label in sigma_max:
+            radius = sigma_max[label]
+            data.append(dict(type="scatter", x=radius * np.cos(angle), y=radius * np.sin(angle),
+                             mode="lines", name=f"σ<sub>max</sub>({label}) = {radius:.2f}", hoverinfo="skip",
+                             line=dict(color=colour, width=1.5, dash="dash")))
+    largest = [np.abs(v).max() for v in eigenvalues.values()] + list((sigma_max or {}).values())
+    extent = max(1.2, float(np.max(largest)) * 1.1)
     return _figure(data, "Eigenvalues of W<sub>h</sub>", height=420,
                    legend=dict(orientation="h", y=-0.2),
                    xaxis=_axis("real", range=[-extent, extent], zeroline=True),

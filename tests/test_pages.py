@@ -199,6 +199,25 @@ def test_vanishing_each_slider_redraws(key, value):
     assert any(str(a["data"]) != str(b["data"]) for a, b in zip(before, after))
 
 
+@pytest.mark.parametrize("init", ["orthogonal", "default"])
+def test_the_eigenvalue_plane_draws_sigma_max_as_a_circle_beside_the_decay_curve(init):
+    at = open_page("vanishing", {"init": init})
+    figures_drawn = plotly_figures(at)
+    assert figures_drawn[1]["layout"]["title"]["text"].startswith("Eigenvalues")  # next after the curve
+    plane = figures_drawn[1]
+    eigen = trace_named(plane, "W_h")
+    moduli = np.hypot(np.asarray(eigen["x"], dtype=float), np.asarray(eigen["y"], dtype=float))
+    circle = next(t for t in plane["data"] if t["name"].startswith("σ"))
+    radius = float(np.hypot(np.asarray(circle["x"], dtype=float), np.asarray(circle["y"], dtype=float)).max())
+    module, _ = compute.vanishing_model("rnn_tanh", 32, 0.9, init, 3.0, 0, dtype=torch.float64).to_torch()
+    weight_hh = module.weight_hh_l0.detach()
+    assert radius == pytest.approx(torch.linalg.matrix_norm(weight_hh, ord=2).item(), rel=1e-5)
+    if init == "orthogonal":
+        np.testing.assert_allclose(moduli, radius, rtol=1e-5)  # the circle passes through every one
+    else:
+        assert moduli.max() < 0.8 * radius
+
+
 def test_clipping_caps_the_gradient_norm_at_the_threshold():
     at = open_page("vanishing", {"cell": "rnn_relu", "radius": "1.2", "clip": "norm", "c": "0.5",
                                  "lr": "0.2"})
