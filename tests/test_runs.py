@@ -139,3 +139,28 @@ def test_the_pages_default_views_are_computed_before_the_first_student_opens_the
     at = open_page("vanishing")
     assert len(plotly_figures(at)) == 5  # the training's heatmap and clipping chart among them
     open_page("gates")
+
+
+def test_the_lab_races_its_networks_side_by_side_with_the_numbers_each_gets_alone():
+    from ui import training
+
+    chosen = settings(cells=["rnn_tanh", "lstm"], steps=300, T=20, seed=3)
+    seen = []
+    store = training.train_all(chosen, {}, publish=seen.append, every=0.0)
+    racing = [p for p in seen if len(p["runs"]) == 2
+              and all(0 < len(r["loss"]) < 300 for r in p["runs"].values())]
+    assert racing, "both curves should grow during the run, not one after the other"
+    assert store["finished"] and seen[-1]["done"] == 1.0
+    for cell, name in (("rnn_tanh", "RNN (tanh)"), ("lstm", "LSTM")):
+        alone = training.train_all(settings(cells=[cell], steps=300, T=20, seed=3), {})
+        np.testing.assert_array_equal(store["runs"][name]["loss"], alone["runs"][name]["loss"])
+
+
+def test_stopping_a_race_stops_every_network_and_keeps_what_each_learned():
+    from ui import training
+
+    calls = []
+    store = training.train_all(settings(cells=["rnn_tanh", "gru"], steps=2000), {},
+                               keep_going=lambda: calls.append(1) or len(calls) < 5, every=0.0)
+    assert not store["finished"]
+    assert all(0 < len(run["loss"]) < 2000 and "model" in run for run in store["runs"].values())

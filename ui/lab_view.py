@@ -14,9 +14,11 @@ from ui import charts, compute, exports, runs, state, training
 
 def show_progress(progress, progress_bar, live_chart):
     """A run in progress: its bar and its live loss curves, redrawn in place."""
-    done = (progress["index"] * progress["steps"] + progress["step"]) / (progress["cells"] * progress["steps"])
-    progress_bar.progress(min(done, 1.0), text=f"Training {progress['network']}: step {progress['step']} of "
-                                               f"{progress['steps']}, loss {progress['loss']:.4g}")
+    networks = progress["networks"]
+    racing = " and ".join([", ".join(networks[:-1]), networks[-1]] if len(networks) > 1 else networks)
+    progress_bar.progress(min(progress["done"], 1.0),
+                          text=f"Training {racing}{' side by side' if len(networks) > 1 else ''}: "
+                               f"step {progress['step']} of {progress['steps']}")
     charts.vega_lite(live_chart, figures.live_loss_spec(progress["steps"]), training.live_rows(progress["runs"]))
 
 

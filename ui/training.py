@@ -2,6 +2,7 @@
 and what the page needs to show a finished run (summaries, rebuilt models, the live chart's rows).
 """
 
+import threading
 import time
 
 import numpy as np
@@ -25,43 +26,68 @@ def label(cell_choice, model):
 
 
 def train_all(settings, store, publish=None, keep_going=None, every=0.25):
-    """Train every chosen cell in turn on the same data and seed; keep the results (plain
-    arrays and numpy weights) in `store` as they come. Every `every` seconds publish(progress)
-    gets the losses so far, and a keep_going() that returns False stops the run, which then
-    keeps what was learned (store["finished"] stays False)."""
+    """Train every chosen cell at once, a race: one thread each, taking turns on the worker's
+    core, all on the same data and seed (each run is deterministic whatever the turns). The
+    results (plain arrays and numpy weights) go into `store` as they come. Every `every`
+    seconds publish(progress) gets every network's losses so far; a keep_going() that returns
+    False stops every network, each keeping what it learned (store["finished"] stays False)."""
     task = rnnviz.tasks.get(settings["task"], seq_len=settings["T"])
-    cells = settings["cells"]
     result = store.setdefault("runs", {})
     store["finished"] = False
     clip = None if settings["clip"] == "none" else (settings["clip"], settings["c"])
-    stopped = False
-    for index, cell_choice in enumerate(cells):
+    models = {}
+    for cell_choice in settings["cells"]:
         model = build(cell_choice, task, settings)
-        name = label(cell_choice, model)
-        last_publish = [0.0]
+        models[label(cell_choice, model)] = model
+    racing = {name: None for name in models}  # name -> its History so far (views that grow)
+    lock, stop, failures = threading.Lock(), threading.Event(), []
+    last_publish = [0.0]
 
-        def progress(step, loss, history, index=index, name=name):
-            now = time.monotonic()
-            if now - last_publish[0] < every and step + 1 != settings["steps"]:
-                return True
-            last_publish[0] = now
-            result[name] = summary(history, model=None)
-            if publish is not None:
-                publish({"runs": {n: {k: r[k] for k in CURVES} for n, r in result.items()}, "network": name,
-                         "index": index, "cells": len(cells), "step": step + 1, "steps": settings["steps"],
-                         "loss": loss})
-            return keep_going is None or keep_going()
+    def progress(name, step, history):
+        racing[name] = history
+        now = time.monotonic()
+        with lock:
+            if now - last_publish[0] >= every or step + 1 == settings["steps"]:
+                last_publish[0] = now
+                _publish_race(racing, settings["steps"], result, publish)
+                if keep_going is not None and not keep_going():
+                    stop.set()
+        return not stop.is_set()
 
-        hist = rnnviz.train(model, task, steps=settings["steps"], lr=settings["lr"],
-                            optimizer=settings["opt"], clip=clip, tbptt=settings["k"] or None,
-                            dropout=settings["drop"], batch_size=BATCH_SIZE, seed=settings["seed"],
-                            record_every=max(settings["steps"] // 4, 1), progress=progress)
-        result[name] = summary(hist, model)
-        if hist.stopped_early:
-            stopped = True
-            break
-    store["finished"] = not stopped
+    def race(name):
+        try:
+            history = rnnviz.train(
+                models[name], task, steps=settings["steps"], lr=settings["lr"], optimizer=settings["opt"],
+                clip=clip, tbptt=settings["k"] or None, dropout=settings["drop"], batch_size=BATCH_SIZE,
+                seed=settings["seed"], record_every=max(settings["steps"] // 4, 1),
+                progress=lambda step, loss, history: progress(name, step, history))
+            with lock:
+                result[name] = summary(history, models[name])
+        except BaseException as error:  # noqa: BLE001 - raised again in the task's own thread
+            failures.append(error)
+            stop.set()
+
+    threads = [threading.Thread(target=race, args=(name,), name=f"rnnviz-race-{name}") for name in models]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    store["finished"] = not stop.is_set()
     return store
+
+
+def _publish_race(racing, steps, result, publish):
+    for name, history in racing.items():
+        if history is not None and "model" not in result.get(name, {}):
+            result[name] = summary(history, model=None)
+    if publish is not None:
+        done = {name: len(history.loss) if history is not None else 0 for name, history in racing.items()}
+        leader = max(done, key=done.get)
+        publish({"runs": {n: {k: r[k] for k in CURVES} for n, r in result.items()},
+                 "done": sum(done.values()) / (len(done) * steps), "step": done[leader], "steps": steps,
+                 "networks": list(racing)})
 
 
 def live_rows(runs, most=400):
