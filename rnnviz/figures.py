@@ -206,13 +206,18 @@ def unrolled_graph(inputs, hidden, grad_norm, backward_t, loss_steps):
              + (f"<br>‖∂L/∂h_{k + 1}‖ = {grad_norm[k]:.3g}" if reached[k] else "<br>not reached yet")
              for k in range(T)]
     loss_x = [s for s in t if s in loss_steps]
+    # nodes shrink with T so that neighbours never overlap (at T = 30 a step is ~30 px wide on a
+    # laptop); past 16 steps the x_t values and node names move to the hover text only
+    fit = min(1.0, 16 / T)
+    node_size, small_size, labelled = 40 * fit, 30 * fit, T <= 16
 
     def nodes(where, name, fill, text_colour, outline="#333333", dash=None):
         return dict(type="scatter", x=t[where], y=np.ones(where.sum()), mode="markers+text", name=name,
-                    marker=dict(size=40, color=fill, line=dict(
+                    marker=dict(size=node_size, color=fill, line=dict(
                         color=np.where(t[where] == backward_t, "#D55E00", outline),
                         width=np.where(t[where] == backward_t, 5, 1))),
-                    text=[f"h{k}" for k in t[where]], textfont=dict(size=11, color=text_colour),
+                    text=[f"h{k}" if labelled else "" for k in t[where]],
+                    textfont=dict(size=11, color=text_colour),
                     hovertext=[hover[k - 1] for k in t[where]], hoverinfo="text")
 
     gradient_nodes = nodes(coloured, "h_t", relative[coloured],
@@ -226,15 +231,15 @@ def unrolled_graph(inputs, hidden, grad_norm, backward_t, loss_steps):
         dict(type="scatter", x=edges_x, y=edges_y, mode="lines", name="edges",
              line=dict(color="#888888", width=2), hoverinfo="skip"),
         dict(type="scatter", x=t, y=np.zeros(T), mode="markers+text", name="x_t",
-             marker=dict(size=30, color="#EEEEEE", line=dict(color="#333333", width=1)),
-             text=[f"{v:.2f}" for v in inputs], textfont=dict(size=11),
-             hovertemplate="x_%{x} = %{text}<extra></extra>"),
+             marker=dict(size=small_size, color="#EEEEEE", line=dict(color="#333333", width=1)),
+             text=[f"{v:.2f}" if labelled else "" for v in inputs], textfont=dict(size=11),
+             customdata=inputs, hovertemplate="x_%{x} = %{customdata:.3f}<extra></extra>"),
         nodes(~reached, "h_t (not reached yet)", "white", "#999999", outline="#BBBBBB"),
         nodes(zero, "h_t (gradient exactly 0)", "black", "white"),
         gradient_nodes,
         dict(type="scatter", x=loss_x, y=[2] * len(loss_x), mode="markers+text", name="y_t",
-             marker=dict(size=30, color="#CCE5F6", line=dict(color="#333333", width=1)),
-             text=[f"y{s}" for s in loss_x], textfont=dict(size=11), hoverinfo="skip"),
+             marker=dict(size=small_size, color="#CCE5F6", line=dict(color="#333333", width=1)),
+             text=[f"y{s}" if labelled else "" for s in loss_x], textfont=dict(size=11), hoverinfo="skip"),
     ]
     return _figure(data, height=330, showlegend=False,
                    xaxis=_axis("time step t", dtick=1 if T <= 30 else None, range=[0.3, T + 0.7]),

@@ -164,8 +164,8 @@ def test_lab_first_prediction_comes_out_as_the_lesson_says_at_the_defaults():
     verdict = " ".join(m for m in texts(at, "markdown") if "reached" in m or "did not" in m)
     assert "**LSTM** reached MSE 0.01" in verdict
     assert "**RNN (tanh)** did not reach MSE 0.01" in verdict
-    table = at.dataframe[0].value
-    held_out = dict(zip(table["cell"], table["MSE"].astype(float)))
+    table = at.table[0].value
+    held_out = dict(zip(table.index, table["MSE"].astype(float)))
     assert held_out["LSTM"] < 0.01 < 0.1 < held_out["RNN (tanh)"]
 
 

@@ -346,6 +346,8 @@ def test_presenter_mode_draws_every_chart_with_projector_sized_type():
     assert all(chart.proto.theme == "streamlit" for chart in normal.get("plotly_chart"))
     normal_figures = {f["layout"]["title"]["text"]: f for f in plotly_figures(normal) if f["layout"].get("title")}
     assert normal_figures["‖∂L/∂h<sub>t</sub>‖ at every time step"]["layout"]["legend"]["y"] == -0.2
+    gates = plotly_figures(open_page("gates", {"present": "1"}))[0]  # panel titles are annotations
+    assert all(note["font"]["size"] >= 18 for note in gates["layout"]["annotations"])
 
 
 def test_every_page_offers_a_link_to_this_view():

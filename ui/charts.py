@@ -17,6 +17,9 @@ def plotly(container, figure, **kwargs):
     """container.plotly_chart(figure), in presenter mode with projector-sized type."""
     if presenter.active():
         figure = go.Figure(figure.to_dict(), _validate=False).update_layout(**PRESENTER_LAYOUT)
+        figure.layout.height = round((figure.layout.height or 450) * 1.25)  # room for the bigger type
+        for note in figure.layout.annotations:  # subplot titles and labels carry their own sizes
+            note.font.size = round((note.font.size or 14) * PRESENTER_LAYOUT["font_size"] / 14)
         if figure.layout.legend.orientation == "h":  # bigger type: keep it clear of the x-axis title
             figure.update_layout(legend_y=-0.45, margin_b=150)
         kwargs["theme"] = None

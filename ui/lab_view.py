@@ -2,6 +2,7 @@
 except a single sweep point re-run on request)."""
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 import torch
 
@@ -82,7 +83,7 @@ def show_results(store, settings):
                              "loss": f"{tr.loss:.4f}"})
             else:
                 rows.append({"cell": n, "MSE": f"{tr.loss:.4f}", "RMSE": f"{np.sqrt(tr.loss):.4f}"})
-        st.dataframe(rows, hide_index=True)
+        st.table(pd.DataFrame(rows).set_index("cell"))  # HTML, so presenter mode can enlarge it
         if task_name == "sine":
             charts.plotly(st, figures.forecast(x[0, :, 0].numpy(), y[0, :, 0].numpy(),
                                                {n: tr.outputs[0, :, 0] for n, tr in traces.items()}))
@@ -153,7 +154,7 @@ def show_sweep(page):
                       for name in rnnviz.experiments.TASKS)
     st.markdown(f"**Longest lag solved by most seeds** — {reach}.")
     with st.expander("Steps to solve, per lag (median over the seeds that solved it)"):
-        st.dataframe(rnnviz.experiments.steps_to_solve(sweep), hide_index=True)
+        st.table(pd.DataFrame(rnnviz.experiments.steps_to_solve(sweep)).set_index(["task", "cell"]))
     st.caption(f"Each point: {len(settings['seeds'])} seeds ({', '.join(map(str, settings['seeds']))}), "
                f"{settings['steps']} Adam steps each, hidden size {settings['hidden_size']}, clipping by "
                f"norm at {settings['clip'][1]:g}, LSTM forget-gate bias {settings['lstm_forget_bias']:+g}; "

@@ -24,6 +24,13 @@ _CSS = """
 [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p { font-size: 56px !important; }
 .katex { font-size: 1.35em !important; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
+[data-baseweb="select"] *, [data-testid="stSelectbox"] input, [data-testid="stMultiSelect"] span,
+[data-testid="stTextInput"] input,
+[data-testid="stNumberInput"] input, [data-testid="stTable"] td, [data-testid="stTable"] th,
+[data-testid="stRadio"] label p, [data-testid="stExpander"] summary p { font-size: 22px !important; }
+[data-testid="stSliderThumbValue"], [data-testid="stSliderTickBarMin"],
+[data-testid="stSliderTickBarMax"] { font-size: 20px !important; }
+[data-testid="stSlider"] [data-baseweb="slider"] { padding-top: 1.1em; }
 </style>
 """
 _ON = ("1", "true", "yes", "on")

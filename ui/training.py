@@ -74,6 +74,7 @@ def train_all(settings, store, publish=None, keep_going=None, every=0.25):
         thread.join()
     if failures:
         raise failures[0]
+    store["runs"] = {name: result[name] for name in models}  # in the order chosen, whoever finished first
     store["finished"] = not stop.is_set()
     return store
 
@@ -85,7 +86,7 @@ def _publish_race(racing, steps, result, publish):
     if publish is not None:
         done = {name: len(history.loss) if history is not None else 0 for name, history in racing.items()}
         leader = max(done, key=done.get)
-        publish({"runs": {n: {k: r[k] for k in CURVES} for n, r in result.items()},
+        publish({"runs": {n: {k: result[n][k] for k in CURVES} for n in racing if n in result},  # in chosen order
                  "done": sum(done.values()) / (len(done) * steps), "step": done[leader], "steps": steps,
                  "networks": list(racing)})
 
