@@ -44,7 +44,7 @@ full_grad = full.param_grads["weight_hh"]
 difference = np.linalg.norm(truncated.param_grads["weight_hh"] - full_grad)
 relative = difference / max(np.linalg.norm(full_grad), 1e-300)
 right.metric(f"Steps whose term is kept (k = {window})", f"{int(kept.sum())} of {seq_len}")
-right.metric("‖truncated − full‖ / ‖full‖ for dL/dW_h", f"{relative:.2%}")
+right.metric("‖truncated − full‖ ÷ ‖full‖ for ∂L/∂W_h", f"{relative:.2%}")
 right.caption("With the loss on the last output only, truncation to k steps keeps exactly the "
               "terms of the last k steps and drops the rest.")
 exports.show(f"unrolled-T{seq_len}", trace=full, settings=state.values(PAGE), figure=graph,

@@ -78,6 +78,7 @@ lesson.show_equations(text)
 
 st.subheader("While training: clipping the exploding gradient")
 lesson.show_markdown(text, "Clipping")
+st.page_link("course/cliff.py", label="Page 6: why clipping works, on Pascanu's cliff")
 lesson.show_prompts(text, "Clipping")
 clip_controls = st.columns(3)
 with clip_controls[0]:
