@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 import rnnviz
-from rnnviz import export, figures, formulas
+from rnnviz import analysis, export, figures, formulas
 from rnnviz.model import CELL_LABELS
 from ui import charts, compute, exports, lesson, state
 
@@ -56,16 +56,18 @@ lesson.show_more(text)
 
 st.subheader("One step, one unit, with the numbers")
 lesson.show_equations(text)
-left, right = st.columns([3, 2], gap="large")
-with left:
-    pick_t, pick_unit = st.columns(2)
-    with pick_t:
-        t = state.widget(PAGE, "t", high=seq_len)
-    with pick_unit:
-        unit = state.widget(PAGE, "unit", high=rnnviz.checkpoints.RECIPE["hidden_size"]) - 1
-    st.markdown(f"The trained {label}, sample {sample}, unit {unit + 1} at step $t = {t}$:")
-    st.latex(formulas.gate_step(trained, sample, t, unit))
-charts.plotly(right, figures.unit_gates(panels["trained"], unit, chosen_t=t))
+pick_t, pick_unit, _ = st.columns([2, 2, 1])
+with pick_t:
+    t = state.widget(PAGE, "t", high=seq_len)
+with pick_unit:
+    unit = state.widget(PAGE, "unit", high=rnnviz.checkpoints.RECIPE["hidden_size"]) - 1
+charts.plotly(st, figures.cell_diagram(cell, analysis.cell_step_values(trained, sample, t, unit),
+                                       title=f"The trained {label} cell at t = {t}, unit {unit + 1}: "
+                                             "every value on its way through"),
+              config={"displayModeBar": False})
+st.markdown(f"The same step in numbers (sample {sample}, unit {unit + 1}, $t = {t}$):")
+st.latex(formulas.gate_step(trained, sample, t, unit))
+charts.plotly(st, figures.unit_gates(panels["trained"], unit, chosen_t=t))
 
 st.subheader("Gradient flow: gated cell against a vanilla RNN")
 lesson.show_markdown(text, "Gradient flow")

@@ -102,3 +102,21 @@ def clipping_effect(gradient, threshold):
     return {"norm": norm,
             "norm_clipped_norm": float(np.linalg.norm(by_norm)), "norm_angle": angle(by_norm),
             "value_clipped_norm": float(np.linalg.norm(by_value)), "value_angle": angle(by_value)}
+
+
+def cell_step_values(trace, sample, t, unit):
+    """What figures.cell_diagram writes on an LSTM or GRU cell at step t (1-based) for one
+    hidden unit of sample `sample`: every gate, state and elementwise product, as floats, and
+    x_t as text."""
+    k = t - 1
+    gates = {name: float(values[sample, k, unit]) for name, values in trace.gates.items()}
+    h_prev = float(trace.hidden[sample, k - 1, unit]) if t > 1 else 0.0
+    h = float(trace.hidden[sample, k, unit])
+    x = ", ".join(f"{v:.2f}" for v in trace.inputs[sample, k])
+    if trace.cell == "lstm":
+        c_prev = float(trace.gates["c"][sample, k - 1, unit]) if t > 1 else 0.0
+        return {**gates, "x": x, "c_prev": c_prev, "h_prev": h_prev, "forget": gates["f"] * c_prev,
+                "write": gates["i"] * gates["g"], "add": gates["c"], "tanh_c": float(np.tanh(gates["c"])),
+                "show": h, "h": h}
+    return {**gates, "x": x, "h_prev": h_prev, "h_in": h_prev, "keep": gates["z"] * h_prev,
+            "write": (1 - gates["z"]) * gates["n"], "add": h, "h": h}

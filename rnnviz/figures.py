@@ -436,6 +436,74 @@ def unit_gates(gates, unit, chosen_t=None):
                    xaxis=_axis("time step t"), yaxis=_axis("activation"))
 
 
+# A cell's data flow, left to right: (x, y) of each node, what it is, and the arrows.
+# Kinds: "state" (a value carried between steps), "gate" (σ of a weighted sum, between 0 and 1,
+# coloured by its value), "squash" (tanh, −1 to 1), "op" (elementwise × or +), "input".
+_CELL_LAYOUTS = {
+    "lstm": {
+        "nodes": {"c_prev": (0, 3, "state", "c<sub>t−1</sub>"), "h_prev": (0, 0, "state", "h<sub>t−1</sub>"),
+                  "x": (2.5, -1.2, "input", "x<sub>t</sub>"),
+                  "f": (1.5, 1.2, "gate", "f<sub>t</sub> σ"), "i": (2.5, 1.2, "gate", "i<sub>t</sub> σ"),
+                  "g": (3.5, 1.2, "squash", "g<sub>t</sub> tanh"), "o": (4.5, 1.2, "gate", "o<sub>t</sub> σ"),
+                  "forget": (1.5, 3, "op", "×"), "write": (3, 2.1, "op", "×"), "add": (3, 3, "op", "+"),
+                  "tanh_c": (5.5, 2.35, "squash", "tanh"), "show": (5.5, 1.2, "op", "×"),
+                  "c": (6.8, 3, "state", "c<sub>t</sub>"), "h": (6.8, 0, "state", "h<sub>t</sub>")},
+        "edges": [("c_prev", "forget"), ("forget", "add"), ("add", "c"), ("f", "forget"), ("i", "write"),
+                  ("g", "write"), ("write", "add"), ("add", "tanh_c"), ("tanh_c", "show"), ("o", "show"),
+                  ("show", "h"), ("h_prev", "f"), ("h_prev", "i"), ("h_prev", "g"), ("h_prev", "o"),
+                  ("x", "f"), ("x", "i"), ("x", "g"), ("x", "o")],
+    },
+    "gru": {
+        "nodes": {"h_prev": (0, 3, "state", "h<sub>t−1</sub>"), "h_in": (0, 0, "state", "h<sub>t−1</sub>"),
+                  "x": (2.5, -1.2, "input", "x<sub>t</sub>"),
+                  "r": (1.3, 0.6, "gate", "r<sub>t</sub> σ"), "z": (2.5, 1.6, "gate", "z<sub>t</sub> σ"),
+                  "n": (3.8, 1.2, "squash", "n<sub>t</sub> tanh"), "keep": (2.5, 3, "op", "×"),
+                  "write": (3.8, 2.1, "op", "×"), "add": (5, 3, "op", "+"),
+                  "h": (6.8, 3, "state", "h<sub>t</sub>")},
+        "edges": [("h_prev", "keep"), ("keep", "add"), ("add", "h"), ("z", "keep"), ("z", "write"),
+                  ("n", "write"), ("write", "add"), ("r", "n"), ("h_in", "r"), ("h_in", "z"), ("h_in", "n"),
+                  ("x", "r"), ("x", "z"), ("x", "n")],
+    },
+}
+
+
+def cell_diagram(cell, values, title=None):
+    """The LSTM or GRU cell as a diagram of its data flow, each node with its number at one
+    step for one unit: values {node name: number} (the gates i f g o / r z n, the states,
+    x as text). The sigmoid gates are coloured by their value, from 0 (closed, dark) to 1 (open,
+    yellow), so an open forget gate reads at a glance."""
+    layout = _CELL_LAYOUTS[cell]
+    nodes = layout["nodes"]
+    arrows = []
+    for tail, head in layout["edges"]:
+        (x0, y0), (x1, y1) = nodes[tail][:2], nodes[head][:2]
+        arrows.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="",
+                           showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.5, arrowcolor="#777777",
+                           standoff=22, startstandoff=18))
+    data = []
+    for kind, symbol, size in (("state", "circle", 44), ("input", "circle", 38), ("op", "circle", 30),
+                               ("squash", "square", 52), ("gate", "square", 52)):
+        names = [n for n, node in nodes.items() if node[2] == kind]
+        numbers = [values.get(n) for n in names]
+        shown = [f"{v:.2f}" if isinstance(v, float) else (v or "") for v in numbers]
+        marker = dict(size=size, symbol=symbol, line=dict(color="#333333", width=1.5), color="#FFFFFF")
+        if kind == "gate":
+            marker.update(color=[v if isinstance(v, float) else np.nan for v in numbers],
+                          colorscale=SEQUENTIAL, cmin=0.0, cmax=1.0)
+        data.append(dict(type="scatter", x=[nodes[n][0] for n in names], y=[nodes[n][1] for n in names],
+                         mode="markers+text", marker=marker, name=kind, text=[nodes[n][3] for n in names],
+                         textfont=dict(size=13, color=["white" if kind == "gate" and isinstance(v, float)
+                                                       and v < 0.6 else "#222222" for v in numbers]),
+                         customdata=shown, hovertemplate="%{text}: %{customdata}<extra></extra>"))
+        below = {"state": -0.45, "input": -0.42, "op": 0.36, "gate": -0.62, "squash": -0.62}[kind]
+        data.append(dict(type="scatter", x=[nodes[n][0] for n in names], y=[nodes[n][1] + below for n in names],
+                         mode="text", text=shown, textfont=dict(size=13, color="#D55E00"), hoverinfo="skip",
+                         name=f"{kind} values"))
+    return _figure(data, title, height=420, showlegend=False, annotations=arrows,
+                   xaxis=dict(visible=False, range=[-0.7, 7.5], fixedrange=True),
+                   yaxis=dict(visible=False, range=[-1.8, 3.6], fixedrange=True))
+
+
 # --- Training lab ------------------------------------------------------------------------
 
 def live_loss_spec(steps, threshold=None):

@@ -79,6 +79,33 @@ def test_gate_heatmaps_one_panel_per_gate_a_guide_line_per_marked_step_and_fixed
     assert [(line.x0, line.y0, line.y1) for line in figure.layout.shapes] == [(3, 0, 1), (9, 0, 1)]
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_the_cell_diagram_carries_the_numbers_pytorchs_cell_computes_at_that_step(cell):
+    task = rnnviz.tasks.get("adding", seq_len=6)
+    x, y = task.sample(2, torch.Generator().manual_seed(0))
+    model = rnnviz.Model(cell, 2, 4, 1, seed=3, dtype=torch.float64)
+    trace = rnnviz.record(model, x, y, "mse", "last")
+    sample, t, unit = 1, 4, 2
+    torch_cell = (torch.nn.LSTMCell if cell == "lstm" else torch.nn.GRUCell)(2, 4, dtype=torch.float64)
+    module, _ = model.to_torch()
+    torch_cell.load_state_dict({name.removesuffix("_l0"): value for name, value in module.state_dict().items()})
+    state = None
+    for step in range(t):
+        state = torch_cell(x[sample:sample + 1, step].double(), state)
+    h = (state[0] if cell == "lstm" else state)[0, unit].item()
+    values = analysis.cell_step_values(trace, sample, t, unit)
+    assert values["h"] == pytest.approx(h, abs=1e-12)
+    if cell == "lstm":
+        assert values["c"] == pytest.approx(state[1][0, unit].item(), abs=1e-12)
+        assert values["add"] == pytest.approx(values["forget"] + values["write"], abs=1e-12)
+        assert values["show"] == pytest.approx(values["o"] * np.tanh(values["c"]), abs=1e-12)
+    else:
+        assert values["add"] == pytest.approx(values["keep"] + values["write"], abs=1e-12)
+    figure = figures.cell_diagram(cell, values)
+    written = [text for trace_ in figure.data if trace_.name.endswith("values") for text in trace_.text]
+    assert f"{values['h']:.2f}" in written and f"{values['z' if cell == 'gru' else 'f']:.2f}" in written
+
+
 def test_eigenvalue_plane_draws_the_unit_circle_and_every_eigenvalue():
     eigenvalues = np.array([0.5 + 0.5j, 0.5 - 0.5j, -1.5])
     figure = figures.eigenvalue_plane({"W_h": eigenvalues})
@@ -133,6 +160,7 @@ def every_figure(tr):
         "gate_heatmaps": figures.gate_heatmaps({g: tr.gates[g][0] for g in "ifgoc"}, tr.inputs[0],
                                                ["value", "marker"], marked=[2], label="LSTM"),
         "unit_gates": figures.unit_gates({g: tr.gates[g][0] for g in "ifgoc"}, 2, chosen_t=3),
+        "cell_diagram": figures.cell_diagram("lstm", analysis.cell_step_values(tr, 0, 3, 1)),
         "live_loss_spec": {**figures.live_loss_spec(100),
                            "data": {"values": [{"step": 1, "network": "LSTM", "loss": 0.5}]}},
         "loss_curves": figures.loss_curves({"a": np.array([1.0, 0.5])}, threshold=0.1),

@@ -39,7 +39,7 @@ def test_the_learner_is_asked_to_predict_before_the_first_chart_shows_the_answer
 
 
 @pytest.mark.parametrize("name,charts", [("home", 0), ("hidden", 2), ("unrolled", 2),
-                                         ("vanishing", 5), ("gates", 3)])
+                                         ("vanishing", 5), ("gates", 4)])
 def test_page_renders_at_defaults_with_a_clean_url(name, charts):
     at = open_page(name)
     assert len(at.get("plotly_chart")) == charts
@@ -316,7 +316,7 @@ def test_gates_controls(change):
     at = open_page("gates")
     getattr(at, kind)(key=key).set_value(value).run()
     assert_no_exception(at)
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4
     if key == "gates.cell":
         titles = " ".join(a["text"] for a in plotly_figures(at)[0]["layout"]["annotations"])
         assert "update gate" in titles and "forget gate" not in titles
