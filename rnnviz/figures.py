@@ -515,7 +515,8 @@ def live_loss_spec(steps, threshold=None):
 
     line = alt.Chart().mark_line(strokeWidth=3).encode(
         x=alt.X("step:Q", title="training step", scale=alt.Scale(domain=[1, max(int(steps), 2)])),
-        y=alt.Y("loss:Q", title="loss (log scale)", scale=alt.Scale(type="log")),
+        y=alt.Y("loss:Q", title="loss (log scale)", scale=alt.Scale(type="log"),
+                axis=alt.Axis(values=[10.0 ** k for k in range(-8, 5)], format="~g")),  # powers of ten only
         color=alt.Color("network:N", title=None, legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(range=PALETTE)),
     )
