@@ -7,7 +7,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch starts: one core p
 import streamlit as st  # noqa: E402
 import torch  # noqa: E402
 
-from ui import compute, memory, presenter, runs, state  # noqa: E402
+from ui import compute, memory, poll_view, presenter, runs, state  # noqa: E402
 from ui.settings import SEED  # noqa: E402
 
 torch.set_num_threads(1)
@@ -48,10 +48,12 @@ with st.sidebar:
     st.button("Reset to defaults", on_click=state.reset_all, width="stretch",
               help="Every setting on every page back to where the course starts.")
     presenter.switch()
+    poll_view.sidebar()
     link = st.container()
 
+poll_view.banner()
 page.run()
 if settings_key:
-    state.publish(settings_key)
+    state.publish(settings_key, flags=poll_view.link_flags())
 with link:
     presenter.link_box(page.url_path)

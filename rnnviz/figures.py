@@ -504,6 +504,20 @@ def cell_diagram(cell, values, title=None):
                    yaxis=dict(visible=False, range=[-1.8, 3.6], fixedrange=True))
 
 
+def poll_answers(choices, counts, right):
+    """A class's answers to a Predict question: one bar per choice, the right one green and
+    ticked."""
+    total = max(sum(counts.values()), 1)
+    labels = [("✓ " if choice == right else "") + choice for choice in choices]
+    bars = dict(type="bar", orientation="h", y=labels, x=[counts.get(c, 0) for c in choices],
+                marker=dict(color=[PALETTE[2] if c == right else "#BBBBBB" for c in choices]),
+                text=[f"{counts.get(c, 0)} ({counts.get(c, 0) / total:.0%})" for c in choices],
+                textposition="auto", hovertemplate="%{y}: %{x}<extra></extra>")
+    return _figure([bars], "What the class predicted", height=110 + 50 * len(choices),
+                   xaxis=_axis("students", dtick=1 if total <= 10 else None),
+                   yaxis=dict(autorange="reversed", automargin=True))
+
+
 # --- Training lab ------------------------------------------------------------------------
 
 def live_loss_spec(steps, threshold=None):

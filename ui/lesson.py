@@ -19,11 +19,13 @@ first paragraph is the page's lead, above the first figure; the rest follows the
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 import streamlit as st
+
+from ui import poll_view
 
 LESSONS = Path(__file__).resolve().parent.parent / "lessons"
 
@@ -39,6 +41,7 @@ class Lesson:
     title: str
     sections: dict      # heading -> markdown
     questions: tuple
+    name: str = ""      # its file's name: where its polls' ids start
 
     def section(self, heading):
         return self.sections.get(heading, "")
@@ -66,7 +69,7 @@ def _questions(quiz):
 
 @lru_cache(maxsize=None)
 def load(name):
-    return parse((LESSONS / f"{name}.md").read_text(encoding="utf-8"))
+    return replace(parse((LESSONS / f"{name}.md").read_text(encoding="utf-8")), name=name)
 
 
 def page_header(name):
@@ -102,19 +105,52 @@ def show_equations(lesson, container=st):
         container.latex(equation.strip())
 
 
+@dataclass(frozen=True)
+class Poll:
+    """A Predict prompt with its answers (the lesson marks the one the page's experiment shows),
+    which a class can answer together (ui/poll_view.py)."""
+    id: str
+    text: str
+    choices: tuple
+    right: str
+
+
 def prompts(lesson, section=None, kind=None):
     """The prompts for the page's first figure, or for `section`'s; only Predict or Try ones
-    if `kind` says so."""
+    if `kind` says so. A prompt's answers, if it has any, are not part of its text (see polls)."""
+    return [text for text, _ in _prompts(lesson, section) if kind is None or text.startswith(f"**{kind}:**")]
+
+
+def polls(lesson, section=None):
+    """The Predict prompts with answers to choose from, written under the prompt as
+
+        - **Predict:** the question
+          - ( ) a wrong answer
+          - (x) what the experiment shows
+    """
+    return [Poll(f"{lesson.name}.{section or 'main'}.{number}", text, tuple(a for a, _ in answers),
+                 next(a for a, right in answers if right))
+            for number, (text, answers) in enumerate(_prompts(lesson, section), start=1) if answers]
+
+
+def _prompts(lesson, section):
     body = lesson.section("Predict, then try" + (f": {section}" if section else ""))
-    found = [p.strip() for p in re.split(r"^- ", body, flags=re.M) if p.strip()]
-    return [p for p in found if kind is None or p.startswith(f"**{kind}:**")]
+    for block in re.split(r"^- ", body, flags=re.M):
+        text, *answers = re.split(r"^  - ", block, flags=re.M)
+        if text.strip():
+            yield text.strip(), [(a.strip()[4:].strip(), a.strip().startswith("(x)")) for a in answers]
 
 
 def show_prompts(lesson, section=None, kind=None, container=st):
-    """The prompts (see `prompts`) in one box, a paragraph each."""
+    """The prompts (see `prompts`) in one box, a paragraph each; in a class session, the Predict
+    prompts' polls under it."""
     found = prompts(lesson, section, kind)
     if found:
         container.info("\n\n".join(found))
+    if kind in (None, "Predict"):
+        for poll in polls(lesson, section):
+            with container.container():
+                poll_view.show(poll)
 
 
 def show_quiz(lesson, page):

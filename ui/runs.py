@@ -25,6 +25,7 @@ import streamlit as st
 SCHEDULER_ENV = "RNNVIZ_SCHEDULER"  # e.g. tcp://10.0.0.5:8786: several boxes share one scheduler
 WATCH_TIMEOUT = 10.0  # seconds without a heartbeat after which nobody is watching
 PUBLISH_SECONDS = 0.25
+REDRAW_SECONDS = 0.5  # a watcher's bar and live chart: 60 watchers at 4 redraws a second slowed the run itself
 CACHE_RUNS, CACHE_BYTES = 32, 256 * 2**20
 RUN_EVENTS = "rnnviz-runs"  # the scheduler's event log gets one entry per training started
 PROGRESS = "rnnviz-progress"  # the scheduler's metadata holds each running run's progress
@@ -178,7 +179,7 @@ def watch(settings, on_progress, on_queued, session=None):
             on_queued()
         else:
             on_progress(_arrays(shown))
-        _wait(future, PUBLISH_SECONDS)
+        _wait(future, REDRAW_SECONDS)
     try:
         result = future.result()
     except Exception as error:

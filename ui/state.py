@@ -61,7 +61,7 @@ def _is_new_link(page):
 def _unknown_names(page):
     """Notices for what a link names that this page does not have (a typo, another page's)."""
     names = {setting.name for setting in _all_settings(page)}
-    unknown = [name for name in st.query_params if name not in names | {"present", "show"}]
+    unknown = [name for name in st.query_params if name not in names | set(LINK_FLAGS)]
     notices = [f"The link's “{quoted(name)}” is not a setting of this page, so it was ignored."
                for name in unknown]
     missing = (presenter.shown() or set()) - names
@@ -157,16 +157,21 @@ def values(page):
     return {s.name: st.session_state[key(page, s)] for s in _all_settings(page)}
 
 
-def publish(page):
-    """Mirror the page's settings into the URL (defaults left out to keep links short)."""
+LINK_FLAGS = ("present", "show", "room", "teach")  # not settings: they travel with the link as they are
+
+
+def publish(page, flags=None):
+    """Mirror the page's settings into the URL (defaults left out to keep links short), with
+    the link flags it has and `flags` ({name: value}, e.g. the class session this browser is in)."""
     wanted = {}
     for setting in _all_settings(page):
         current = setting.encode(st.session_state[key(page, setting)])
         if current != setting.encode(setting.default):
             wanted[setting.name] = current
-    for name in ("present", "show"):  # presentation flags travel with the link
+    for name in LINK_FLAGS:
         if name in st.query_params:
             wanted[name] = st.query_params[name]
+    wanted.update(flags or {})
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
     st.session_state[_PUBLISHED] = wanted

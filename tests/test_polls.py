@@ -1,0 +1,134 @@
+"""Predict together (ui/polls.py, ui/poll_view.py): the store against a real SQLite file, and a
+teacher with students through the app."""
+
+import multiprocessing
+
+import pytest
+
+from harness.apptest import assert_no_exception, open_page, plotly_figures, texts
+from ui import lesson, poll_view, polls
+
+CHOICES = ("it grows", "it shrinks")
+
+
+@pytest.fixture
+def store(tmp_path):
+    return polls.SQLiteStore(tmp_path / "polls.sqlite")
+
+
+def _answer_many(path, code, first, count):
+    writer = polls.SQLiteStore(path)
+    for student in range(first, first + count):
+        writer.answer(code, "vanishing.main.1", f"student-{student}", CHOICES[student % 2], CHOICES)
+
+
+def test_sixty_students_answering_from_four_processes_at_once_lose_no_answer(store):
+    code = store.open_room("teacher")
+    workers = [multiprocessing.get_context("spawn").Process(
+        target=_answer_many, args=(store.path, code, 15 * k, 15)) for k in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert all(worker.exitcode == 0 for worker in workers)
+    assert store.counts(code, "vanishing.main.1") == {"it grows": 30, "it shrinks": 30}
+
+
+def test_one_answer_per_student_changeable_until_the_reveal_and_kept_across_a_restart(store):
+    code = store.open_room("teacher")
+    store.answer(code, "p", "ana", "it grows", CHOICES)
+    store.answer(code, "p", "ana", "it shrinks", CHOICES)
+    store.answer(code, "p", "ben", "it shrinks", CHOICES)
+    assert store.counts(code, "p") == {"it shrinks": 2}
+    with pytest.raises(polls.PollError, match="not one of"):
+        store.answer(code, "p", "ana", "it explodes", CHOICES)
+    with pytest.raises(polls.PollError, match="Only the session"):
+        store.reveal(code, "p", "a student")
+    store.reveal(code, "p", "teacher")
+    with pytest.raises(polls.PollError, match="closed"):
+        store.answer(code, "p", "cleo", "it grows", CHOICES)
+    restarted = polls.SQLiteStore(store.path)  # a server restart: a new store on the same file
+    assert restarted.revealed(code, "p") and restarted.counts(code, "p") == {"it shrinks": 2}
+    assert restarted.my_answer(code, "p", "ana") == "it shrinks"
+
+
+def test_a_room_expires_and_its_answers_are_deleted(tmp_path):
+    now = [1000.0]
+    store = polls.SQLiteStore(tmp_path / "polls.sqlite", clock=lambda: now[0])
+    code = store.open_room("teacher")
+    store.answer(code, "p", "ana", "it grows", CHOICES)
+    now[0] += polls.ROOM_SECONDS + 1
+    assert not store.room_open(code) and not store.is_teacher(code, "teacher")
+    with pytest.raises(polls.PollError, match="ended"):
+        store.answer(code, "p", "ben", "it grows", CHOICES)
+    store.purge()
+    assert store.counts(code, "p") == {}
+
+
+def test_rooms_and_answers_are_capped_and_codes_cannot_be_guessed(store, monkeypatch):
+    monkeypatch.setattr(polls, "MOST_ROOMS", 2)
+    monkeypatch.setattr(polls, "MOST_ANSWERS", 3)
+    codes = {store.open_room("t1"), store.open_room("t2")}
+    with pytest.raises(polls.PollError, match="as many class sessions"):
+        store.open_room("t3")
+    code = codes.pop()
+    for student in ("a", "b", "c"):
+        store.answer(code, "p", student, "it grows", CHOICES)
+    store.answer(code, "p", "a", "it shrinks", CHOICES)  # changing an answer is not a new one
+    with pytest.raises(polls.PollError, match="as many answers"):
+        store.answer(code, "p", "d", "it grows", CHOICES)
+    assert len(code) == polls.CODE_LENGTH and len(polls.CODE_LETTERS) ** polls.CODE_LENGTH > 10 ** 12
+    assert polls.normal_code(f" {code[:4].lower()}-{code[4:]} ") == code
+    assert polls.normal_code("ABCD-EFG0") is None and polls.normal_code("<script>") is None
+
+
+def test_every_predict_question_of_the_course_is_a_poll_with_one_right_answer():
+    found = []
+    for name in ("hidden_state", "unrolled", "vanishing", "gates", "lab", "cliff"):
+        text = lesson.load(name)
+        places = [None] + [h.partition(": ")[2] for h in text.sections if h.startswith("Predict, then try:")]
+        for place in places:
+            predicts = lesson.prompts(text, place, kind="Predict")
+            made = lesson.polls(text, place)
+            assert len(made) == len(predicts), (name, place)
+            found += made
+    assert len({poll.id for poll in found}) == len(found) == 10
+    assert all(2 <= len(poll.choices) <= 4 and poll.right in poll.choices for poll in found)
+
+
+@pytest.fixture
+def class_store(tmp_path, monkeypatch):
+    monkeypatch.setenv(polls.POLLS_ENV, str(tmp_path / "class.sqlite"))
+    poll_view.store.clear()
+    yield
+    poll_view.store.clear()
+
+
+def test_a_teacher_and_three_students_complete_a_poll_on_the_vanishing_page(class_store):
+    teacher = open_page("vanishing")
+    next(b for b in teacher.button if b.label == "Start a class poll").click().run()
+    assert_no_exception(teacher)
+    room = teacher.query_params["room"]
+    assert "teach" in teacher.query_params  # a reload keeps the reveal button...
+    assert "teach=" not in " ".join(c.value for c in teacher.code)  # ...but the link to share has no token
+    assert "room " + room in " ".join(h.proto.body for h in teacher.get("html"))
+    poll = lesson.polls(lesson.load("vanishing"))[0]
+    students = [open_page("vanishing", {"room": room}) for _ in range(3)]
+    for student, answer in zip(students, (poll.right, poll.right, poll.choices[0])):
+        student.radio(key=f"poll.answer.{poll.id}").set_value(answer).run()
+        assert_no_exception(student)
+    teacher.run()
+    assert "**3** students have answered." in texts(teacher, "markdown")
+    assert not any(b.label == "Reveal the class's answers" for b in students[0].button)  # teacher only
+    next(b for b in teacher.button if b.label == "Reveal the class's answers").click().run()
+    students[0].run()
+    chart = next(f for f in plotly_figures(students[0]) if f["layout"]["title"]["text"] == "What the class predicted")
+    drawn = dict(zip(chart["data"][0]["y"], chart["data"][0]["x"]))
+    assert drawn["✓ " + poll.right] == 2 and drawn[poll.choices[0]] == 1
+
+
+def test_an_unknown_or_malformed_room_in_a_link_says_so_and_the_page_still_works(class_store):
+    for room, said in (("ABCD-EFGH", "has ended"), ("not a room", "not one rnnviz makes")):
+        at = open_page("vanishing", {"room": room})
+        assert any(said in w.value for w in at.warning), [w.value for w in at.warning]
+        assert len(plotly_figures(at)) == 5

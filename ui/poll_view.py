@@ -1,0 +1,164 @@
+"""Predict together: a teacher opens a class session, students who follow its link answer each
+page's Predict prompts, and the projected page counts the answers live and shows them on reveal.
+
+The room travels in the link (?room=ABCD-EFGH) and in the session; the teacher is the session
+holding the room's token. Answers are stored in ui/polls.py.
+"""
+
+import html
+import secrets
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from rnnviz import figures
+from ui import charts, presenter
+from ui.polls import PollError, SQLiteStore, normal_code, shown_code
+
+REFRESH_SECONDS = 3  # how often a poll box re-reads the count: a fragment rerun, not a page rerun
+ROOM = "poll.room"
+
+
+@st.cache_resource
+def store():
+    return SQLiteStore()
+
+
+def room():
+    """The class session this browser is in: from the link, else from earlier in the session.
+    The teacher's own address carries the room's token too (teach=), so a reload keeps the
+    reveal button; the link the page offers for sharing leaves it out."""
+    if st.query_params.get("teach"):
+        st.session_state["poll.teacher"] = st.query_params["teach"]
+    linked = st.query_params.get("room")
+    if linked is not None:
+        code = normal_code(linked)
+        if code is None:
+            st.session_state.pop(ROOM, None)
+            return None
+        st.session_state[ROOM] = code
+    return st.session_state.get(ROOM)
+
+
+def link_flags():
+    """What the link carries of the class session, so that a copied link joins it."""
+    code = room()
+    if code is None:
+        return {}
+    token = _teacher_token()
+    return {"room": shown_code(code), **({"teach": token} if token else {})}
+
+
+def _student():
+    return st.session_state.setdefault("poll.student", secrets.token_hex(8))
+
+
+def _teacher_token():
+    return st.session_state.get("poll.teacher")
+
+
+def _open_room():
+    token = secrets.token_urlsafe(16)
+    try:
+        code = store().open_room(token)
+    except PollError as error:
+        st.session_state["poll.notice"] = str(error)
+        return
+    st.session_state.update({"poll.teacher": token, ROOM: code})
+    st.query_params.update({"room": shown_code(code), "teach": token})
+
+
+def _leave_room():
+    for name in (ROOM, "poll.teacher"):
+        st.session_state.pop(name, None)
+    for name in ("room", "teach"):
+        st.query_params.pop(name, None)
+
+
+def sidebar():
+    """Start a class poll, or say which one this browser is in."""
+    st.markdown("**Predict together**")
+    code = room()
+    if code is None:
+        st.button("Start a class poll", on_click=_open_room, width="stretch",
+                  help="Opens a class session: students who open this page's link answer each "
+                       "Predict question on their own device, and this page counts the answers.")
+    else:
+        teacher = store().is_teacher(code, _teacher_token())
+        st.caption(f"{'Your' if teacher else 'In'} class session {shown_code(code)}"
+                   + (": share the link below" if teacher else ""))
+        st.button("Leave the class session", on_click=_leave_room, width="stretch")
+    notice = st.session_state.pop("poll.notice", None)
+    if notice:
+        st.error(notice)
+
+
+def banner():
+    """On every page in a class session: the room, large for the teacher's projector; a clear
+    message instead when the link's room has ended or never was."""
+    if st.query_params.get("room") is not None and normal_code(st.query_params["room"]) is None:
+        st.warning("This link's class-session code is not one rnnviz makes; ask your teacher for the link again.")
+        return
+    code = room()
+    if code is None:
+        return
+    if not store().room_open(code):
+        st.warning(f"Class session {shown_code(code)} has ended (a session lasts four hours) or is "
+                   "unknown here. Ask your teacher for a new link; everything else works as usual.")
+        return
+    if store().is_teacher(code, _teacher_token()):
+        here = urlsplit(st.context.url or "http://localhost:8501")
+        link = f"{here.scheme}://{here.netloc}{here.path}?room={shown_code(code)}"
+        size = 44 if presenter.active() else 28
+        st.html(f'<div style="font-size:{size}px;font-weight:700">Class poll: room {shown_code(code)}'
+                f'</div><div style="font-size:{size * 0.6:.0f}px">Students open <b>{html.escape(link)}</b> '
+                'and answer each Predict question on their own device.</div>')
+
+
+def show(poll):
+    """The poll under its Predict prompt, if this browser is in an open class session."""
+    code = room()
+    if code is not None and store().room_open(code):
+        _poll_box(poll, code)
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def _poll_box(poll, code):
+    polls = store()
+    try:
+        revealed = polls.revealed(code, poll.id)
+        counts = polls.counts(code, poll.id)
+    except Exception as error:  # noqa: BLE001 - a store that cannot answer must not break the page
+        st.caption(f"The class poll cannot be read just now ({type(error).__name__}).")
+        return
+    answered = sum(counts.values())
+    if revealed:
+        charts.plotly(st, figures.poll_answers(poll.choices, counts, poll.right),
+                      config={"displayModeBar": False}, key=f"poll.chart.{poll.id}")
+        st.caption(f"{answered} answered. ✓ marks what the experiment shows: now try it and see.")
+        return
+    if polls.is_teacher(code, _teacher_token()):
+        st.markdown(f"**{answered}** {'student has' if answered == 1 else 'students have'} answered.")
+        st.button("Reveal the class's answers", key=f"poll.reveal.{poll.id}", on_click=_reveal,
+                  args=(poll, code))
+        return
+    mine = polls.my_answer(code, poll.id, _student())
+    st.radio("Your prediction (you can change it until the answers are revealed):", poll.choices,
+             index=poll.choices.index(mine) if mine in poll.choices else None,
+             key=f"poll.answer.{poll.id}", on_change=_answer, args=(poll, code))
+    st.caption(f"{answered} answered so far" + (", yours among them." if mine else "."))
+
+
+def _answer(poll, code):
+    chosen = st.session_state.get(f"poll.answer.{poll.id}")
+    try:
+        store().answer(code, poll.id, _student(), chosen, poll.choices)
+    except PollError as error:
+        st.session_state["poll.notice"] = str(error)
+
+
+def _reveal(poll, code):
+    try:
+        store().reveal(code, poll.id, _teacher_token())
+    except PollError as error:
+        st.session_state["poll.notice"] = str(error)
