@@ -16,26 +16,36 @@ only prints figures.
     python -m bench.load --classes 2 --seconds 120   # a second class: does memory grow?
 
     python -m bench.load --follow-link --students 60   # the teacher's moment, below
+    python -m bench.load --poll --students 60          # a class poll, below
 
 --follow-link: "open this link, now press Train". One student first trains a run alone (the
 solo time); then the class opens one link to the lab (another seed, the same settings otherwise)
 within --window seconds, each pressing Train as soon as the page is drawn. Prints first-open
 p50/p95, the solo run, and the class's Train p50/p95 (one shared run: it should take about as
 long as the solo one).
+
+--poll: "open this link and answer the question", on every page with a Predict poll in turn. A
+teacher opens a class poll; the class opens its link within --window seconds and each student
+answers the page's first poll; then the teacher's page counts them. Prints open and answer
+p50/p95 and the answers given, counted and lost (counted must equal given) per page.
 """
 
 import argparse
 import asyncio
 import os
 import random
+import re
 import statistics
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from ui import lesson
 
 # page url path -> sliders a student moves there (widget key -> values to pick from)
 PAGES = {
@@ -73,6 +83,7 @@ class Student:
         self.results = results
         self.widgets = {}  # user key -> widget id, learned from the deltas
         self.values = {}  # user key -> the value this student last set
+        self.markdown = []  # the markdown the page drew, latest last
 
     async def run_script(self, ws, widget_states=()):
         message = BackMsg()
@@ -87,8 +98,12 @@ class Student:
             forward = ForwardMsg()
             forward.ParseFromString(raw)
             kind = forward.WhichOneof("type")
+            if kind == "page_info_changed":  # the app changed the address (e.g. a room was opened)
+                self.query = forward.page_info_changed.query_string
             if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
                 element = forward.delta.new_element
+                if element.WhichOneof("type") == "markdown":
+                    self.markdown.append(element.markdown.body)
                 widget = getattr(element, element.WhichOneof("type"))
                 widget_id = getattr(widget, "id", "")
                 if widget_id and "-" in widget_id:
@@ -118,9 +133,18 @@ class Student:
         return states, trains
 
     def train_click(self):
+        return self.click("lab.train")
+
+    def click(self, key):
         state = BackMsg().rerun_script.widget_states.widgets.add()
-        state.id = self.widget_id("lab.train")
+        state.id = self.widget_id(key)
         state.trigger_value = True
+        return state
+
+    def choose(self, key, option):
+        state = BackMsg().rerun_script.widget_states.widgets.add()
+        state.id = self.widget_id(key)
+        state.string_value = option  # a radio sends the option it shows
         return state
 
     async def attend(self, until):
@@ -228,6 +252,58 @@ async def solo_run(url, query):
         return await pupil.run_script(ws, [pupil.train_click()])
 
 
+POLL_PAGES = {"hidden-state": "hidden_state", "unrolled": "unrolled", "vanishing": "vanishing",
+              "gates": "gates", "lab": "lab", "cliff": "cliff"}  # url path -> its lesson
+
+
+async def class_poll(url, students, window, page):
+    """A teacher opens a class poll on `page`; the class opens its link within `window` s and
+    answers the page's first Predict poll; then the teacher's page counts them."""
+    poll = lesson.polls(lesson.load(POLL_PAGES[page]))[0]  # its radio's key: poll.answer.<id>
+    results = {"open": [], "answer": [], "errors": [], "given": 0}
+    teacher = Student(url, page, 0, results)
+    async with websockets.connect(teacher.ws_url, subprotocols=["streamlit"], origin=teacher.origin,
+                                  max_size=None) as ws:
+        await teacher.run_script(ws)
+        await teacher.run_script(ws, [teacher.click("poll.start")])
+        room = parse_qs(teacher.query)["room"][0]
+
+        async def student(k):
+            pupil = Student(url, page, k + 1, results, f"room={room}")
+            await asyncio.sleep(pupil.random.uniform(0, window))
+            try:
+                async with websockets.connect(pupil.ws_url, subprotocols=["streamlit"],
+                                              origin=pupil.origin, max_size=None) as pupil_ws:
+                    results["open"].append(await pupil.run_script(pupil_ws))
+                    answer = pupil.choose(f"poll.answer.{poll.id}", pupil.random.choice(poll.choices))
+                    results["answer"].append(await pupil.run_script(pupil_ws, [answer]))
+                    results["given"] += 1
+            except Exception as error:  # noqa: BLE001 - every failure is a figure to report
+                results["errors"].append(f"{type(error).__name__}: {error}")
+
+        await asyncio.gather(*(student(k) for k in range(students)))
+        teacher.markdown.clear()
+        await teacher.run_script(ws)
+    said = next((m for m in teacher.markdown if "answered" in m), "")
+    counted = re.search(r"\*\*(\d+)\*\*", said)
+    results["counted"] = int(counted.group(1)) if counted else 0
+    return results
+
+
+def run_poll(url, args):
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"{'page':<13} {'open p50/p95 s':>15} {'answer p50/p95 s':>17} {'given':>6} {'counted':>8} "
+          f"{'lost':>5} {'errors':>7}")
+    for page in POLL_PAGES:
+        results = asyncio.run(class_poll(url, args.students, args.window, page))
+        timing = [f"{statistics.median(v):.2f}/{percentile(v, 95):.2f}" if v else "-"
+                  for v in (results["open"], results["answer"])]
+        print(f"{page:<13} {timing[0]:>15} {timing[1]:>17} {results['given']:>6} {results['counted']:>8} "
+              f"{results['given'] - results['counted']:>5} {len(results['errors']):>7}", flush=True)
+        for error in results["errors"][:3]:
+            print("   ", error)
+
+
 def run_follow_link(url, args):
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     asyncio.run(warm_up(url, set()))
@@ -268,14 +344,24 @@ def main():
                         help="the class opens one link and presses Train (see above)")
     parser.add_argument("--window", type=float, default=10, help="--follow-link: seconds to arrive in")
     parser.add_argument("--link", help="--follow-link to another page, e.g. 'vanishing?T=120&radius=1.1'")
+    parser.add_argument("--poll", action="store_true", help="the class answers a poll (see above)")
     args = parser.parse_args()
+
+    def scenario(url, pid):
+        if args.poll:
+            run_poll(url, args)
+        elif args.follow_link:
+            run_follow_link(url, args)
+        else:
+            run(url, args, pid=pid)
+
     if args.url:
-        (run_follow_link(args.url, args) if args.follow_link else run(args.url, args, pid=None))
+        scenario(args.url, None)
         return
     from harness.server import streamlit_server
 
     with streamlit_server(return_process=True) as (url, process):
-        (run_follow_link(url, args) if args.follow_link else run(url, args, pid=process.pid))
+        scenario(url, process.pid)
 
 
 async def warm_up(url, asked):
@@ -298,9 +384,9 @@ def run(url, args, pid):
     asked = set()  # the combinations the server has trained (and cached) so far
     asyncio.run(warm_up(url, asked))
     before = memory_mb(pid)
-    for lesson in range(args.classes):
-        if lesson:
-            print(f"\n--- class {lesson + 1} on the same server")
+    for number in range(args.classes):
+        if number:
+            print(f"\n--- class {number + 1} on the same server")
         results = asyncio.run(simulate(url, args.students, args.seconds, pid, args.lab_every, asked))
         # Streamlit keeps a closed session for server.disconnectedSessionTTL (120 s) so a
         # student whose wifi drops gets it back; memory is "after" once those have expired.

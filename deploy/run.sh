@@ -7,6 +7,7 @@
 #
 #   deploy/run.sh                 # 2 workers + nginx on http://127.0.0.1:8080, until Ctrl-C
 #   deploy/run.sh --load 60 300   # ... and 60 simulated students for 300 s through it
+#   deploy/run.sh --poll 60       # ... and a class poll of 60 students through it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -66,6 +67,8 @@ echo "rnnviz on http://127.0.0.1:$PORT ($WORKERS workers)"
 
 if [ "${1:-}" = "--load" ]; then
     python -m bench.load --url "http://127.0.0.1:$PORT" --students "${2:-60}" --seconds "${3:-300}"
+elif [ "${1:-}" = "--poll" ]; then
+    python -m bench.load --url "http://127.0.0.1:$PORT" --poll --students "${2:-60}"
 else
     wait "${pids[0]}"
 fi

@@ -80,7 +80,7 @@ def sidebar():
     st.markdown("**Predict together**")
     code = room()
     if code is None:
-        st.button("Start a class poll", on_click=_open_room, width="stretch",
+        st.button("Start a class poll", key="poll.start", on_click=_open_room, width="stretch",
                   help="Opens a class session: students who open this page's link answer each "
                        "Predict question on their own device, and this page counts the answers.")
     else:
