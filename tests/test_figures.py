@@ -161,6 +161,7 @@ def every_figure(tr):
                                                ["value", "marker"], marked=[2], label="LSTM"),
         "unit_gates": figures.unit_gates({g: tr.gates[g][0] for g in "ifgoc"}, 2, chosen_t=3),
         "cell_diagram": figures.cell_diagram("lstm", analysis.cell_step_values(tr, 0, 3, 1)),
+        "poll_answers": figures.poll_answers(("it grows", "it shrinks"), {"it shrinks": 3}, "it shrinks"),
         "live_loss_spec": {**figures.live_loss_spec(100),
                            "data": {"values": [{"step": 1, "network": "LSTM", "loss": 0.5}]}},
         "loss_curves": figures.loss_curves({"a": np.array([1.0, 0.5])}, threshold=0.1),

@@ -26,6 +26,7 @@ SCHEDULER_ENV = "RNNVIZ_SCHEDULER"  # e.g. tcp://10.0.0.5:8786: several boxes sh
 WATCH_TIMEOUT = 10.0  # seconds without a heartbeat after which nobody is watching
 PUBLISH_SECONDS = 0.25
 REDRAW_SECONDS = 0.5  # a watcher's bar and live chart: 60 watchers at 4 redraws a second slowed the run itself
+HEARTBEAT_SECONDS = 2.0  # a watcher says it is still there this often, well inside WATCH_TIMEOUT
 CACHE_RUNS, CACHE_BYTES = 32, 256 * 2**20
 RUN_EVENTS = "rnnviz-runs"  # the scheduler's event log gets one entry per training started
 PROGRESS = "rnnviz-progress"  # the scheduler's metadata holds each running run's progress
@@ -172,13 +173,16 @@ def watch(settings, on_progress, on_queued, session=None):
     if session is not None and _session() == session:
         st.session_state["lab.future"] = future  # a rerun mid-run keeps it: Train again re-attaches
     watchers = Queue(f"{key}-watchers", client=dask)
+    last_heartbeat = 0.0
     while not future.done():
-        watchers.put({"session": session, "time": time.time(), "detach": False})
-        shown = dask.get_metadata([PROGRESS, key], None)  # None until the run has started
+        if time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS:
+            watchers.put({"session": session, "time": time.time(), "detach": False})
+            last_heartbeat = time.monotonic()
+        shown = _progress(dask, key)
         if shown is None:
             on_queued()
         else:
-            on_progress(_arrays(shown))
+            on_progress(shown)
         _wait(future, REDRAW_SECONDS)
     try:
         result = future.result()
@@ -187,6 +191,24 @@ def watch(settings, on_progress, on_queued, session=None):
     if result["finished"]:
         finished().put(key, result)
     return result
+
+
+_read_progress = {}  # key -> (when read, progress): one scheduler read serves every watcher here
+_reading = threading.Lock()
+
+
+def _progress(dask, key):
+    """The run's latest progress (None until it starts), read from the scheduler at most twice
+    per REDRAW_SECONDS in this process, however many sessions watch it."""
+    with _reading:
+        read_at, shown = _read_progress.get(key, (-1.0, None))
+        if time.monotonic() - read_at >= REDRAW_SECONDS / 2:
+            raw = dask.get_metadata([PROGRESS, key], None)
+            shown = None if raw is None else _arrays(raw)
+            for old in [k for k, (at, _) in _read_progress.items() if time.monotonic() - at > 60]:
+                del _read_progress[old]  # runs no one here has watched for a minute
+            _read_progress[key] = (time.monotonic(), shown)
+        return shown
 
 
 def _plain(progress):
