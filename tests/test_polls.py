@@ -117,6 +117,9 @@ def test_a_teacher_and_three_students_complete_a_poll_on_the_vanishing_page(clas
     for student, answer in zip(students, (poll.right, poll.right, poll.choices[0])):
         student.radio(key=f"poll.answer.{poll.id}").set_value(answer).run()
         assert_no_exception(student)
+    again = open_page("vanishing", dict(students[0].query_params))  # a student reloads the page
+    again.radio(key=f"poll.answer.{poll.id}").set_value(poll.choices[0]).run()  # and changes their mind
+    assert "me=" not in " ".join(c.value for c in again.code)  # the link to share has no student id
     teacher.run()
     assert "**3** students have answered." in texts(teacher, "markdown")
     assert not any(b.label == "Reveal the class's answers" for b in students[0].button)  # teacher only
@@ -124,7 +127,7 @@ def test_a_teacher_and_three_students_complete_a_poll_on_the_vanishing_page(clas
     students[0].run()
     chart = next(f for f in plotly_figures(students[0]) if f["layout"]["title"]["text"] == "What the class predicted")
     drawn = dict(zip(chart["data"][0]["y"], chart["data"][0]["x"]))
-    assert drawn["✓ " + poll.right] == 2 and drawn[poll.choices[0]] == 1
+    assert drawn["✓ " + poll.right] == 1 and drawn[poll.choices[0]] == 2
 
 
 def test_an_unknown_or_malformed_room_in_a_link_says_so_and_the_page_still_works(class_store):

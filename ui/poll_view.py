@@ -46,10 +46,15 @@ def link_flags():
     if code is None:
         return {}
     token = _teacher_token()
-    return {"room": shown_code(code), **({"teach": token} if token else {})}
+    return {"room": shown_code(code), "me": _student(), **({"teach": token} if token else {})}
 
 
 def _student():
+    """This browser's random id for its answers. It rides in its own address (me=), like the
+    teacher's token, so a reload does not make a second student; shared links leave it out."""
+    linked = st.query_params.get("me", "")
+    if len(linked) == 16 and all(c in "0123456789abcdef" for c in linked):
+        st.session_state["poll.student"] = linked
     return st.session_state.setdefault("poll.student", secrets.token_hex(8))
 
 
@@ -71,7 +76,7 @@ def _open_room():
 def _leave_room():
     for name in (ROOM, "poll.teacher"):
         st.session_state.pop(name, None)
-    for name in ("room", "teach"):
+    for name in ("room", "teach", "me"):
         st.query_params.pop(name, None)
 
 

@@ -69,7 +69,8 @@ def switch():
 def link_box(url_path):
     """The address of exactly this view, in a box with a copy button."""
     base = urlsplit(st.context.url or "http://localhost:8501")
-    query = urlencode({k: v for k, v in st.query_params.items() if k != "teach"})  # the teacher's token stays
+    # the teacher's token and a student's own id stay in their own address bar only
+    query = urlencode({k: v for k, v in st.query_params.items() if k not in ("teach", "me")})
     link = f"{base.scheme}://{base.netloc}/{url_path}" + (f"?{query}" if query else "")
     st.caption("Link to this view (copy it to share exactly what you see):")
     st.code(link, language=None, wrap_lines=True)

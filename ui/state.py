@@ -157,7 +157,7 @@ def values(page):
     return {s.name: st.session_state[key(page, s)] for s in _all_settings(page)}
 
 
-LINK_FLAGS = ("present", "show", "room", "teach")  # not settings: they travel with the link as they are
+LINK_FLAGS = ("present", "show", "room", "teach", "me")  # not settings: they travel with the link as they are
 
 
 def publish(page, flags=None):
