@@ -7,6 +7,7 @@ import pytest
 
 from harness.apptest import assert_no_exception, open_page, plotly_figures, texts
 from ui import lesson, poll_view, polls
+from ui.settings import PAGES
 
 CHOICES = ("it grows", "it shrinks")
 
@@ -94,6 +95,11 @@ def test_every_predict_question_of_the_course_is_a_poll_with_one_right_answer():
             found += made
     assert len({poll.id for poll in found}) == len(found) == 10
     assert all(2 <= len(poll.choices) <= 4 and poll.right in poll.choices for poll in found)
+    for poll in found:  # the experiment's settings exist on that page and are valid as written
+        page = poll_view.SETTINGS_OF.get(poll.id.split(".")[0], poll.id.split(".")[0])
+        for name, raw in poll.experiment.items():
+            setting = next(s for s in PAGES[page] if s.name == name)
+            assert setting.parse(raw)[1] is None, (poll.id, name, raw)
 
 
 @pytest.fixture
@@ -128,6 +134,8 @@ def test_a_teacher_and_three_students_complete_a_poll_on_the_vanishing_page(clas
     chart = next(f for f in plotly_figures(students[0]) if f["layout"]["title"]["text"] == "What the class predicted")
     drawn = dict(zip(chart["data"][0]["y"], chart["data"][0]["x"]))
     assert drawn["✓ " + poll.right] == 1 and drawn[poll.choices[0]] == 2
+    next(b for b in students[0].button if b.label.startswith("Run the experiment")).click().run()
+    assert students[0].slider(key="vanishing.T").value == 200  # what the question asked about
 
 
 def test_an_unknown_or_malformed_room_in_a_link_says_so_and_the_page_still_works(class_store):

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import streamlit as st
 
@@ -113,6 +114,7 @@ class Poll:
     text: str
     choices: tuple
     right: str
+    experiment: dict    # the page's settings that show the answer, {name: as in a link}
 
 
 def prompts(lesson, section=None, kind=None):
@@ -127,18 +129,27 @@ def polls(lesson, section=None):
         - **Predict:** the question
           - ( ) a wrong answer
           - (x) what the experiment shows
-    """
-    return [Poll(f"{lesson.name}.{section or 'main'}.{number}", text, tuple(a for a, _ in answers),
-                 next(a for a, right in answers if right))
-            for number, (text, answers) in enumerate(_prompts(lesson, section), start=1) if answers]
+          - experiment: T=200
+
+    where the experiment, if the page's defaults do not show it already, is the settings (as in a
+    link) that do."""
+    found = []
+    for number, (text, parts) in enumerate(_prompts(lesson, section), start=1):
+        answers = [(part[4:].strip(), part.startswith("(x)")) for part in parts if part.startswith("(")]
+        experiment = dict(parse_qsl(next((part.partition(":")[2].strip() for part in parts
+                                          if part.startswith("experiment:")), "")))
+        if answers:
+            found.append(Poll(f"{lesson.name}.{section or 'main'}.{number}", text, tuple(a for a, _ in answers),
+                              next(a for a, right in answers if right), experiment))
+    return found
 
 
 def _prompts(lesson, section):
     body = lesson.section("Predict, then try" + (f": {section}" if section else ""))
     for block in re.split(r"^- ", body, flags=re.M):
-        text, *answers = re.split(r"^  - ", block, flags=re.M)
+        text, *parts = re.split(r"^  - ", block, flags=re.M)
         if text.strip():
-            yield text.strip(), [(a.strip()[4:].strip(), a.strip().startswith("(x)")) for a in answers]
+            yield text.strip(), [part.strip() for part in parts]
 
 
 def show_prompts(lesson, section=None, kind=None, container=st):

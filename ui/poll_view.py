@@ -12,11 +12,12 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from rnnviz import figures
-from ui import charts, presenter
+from ui import charts, presenter, state
 from ui.polls import PollError, SQLiteStore, normal_code, shown_code
 
 REFRESH_SECONDS = 3  # how often a poll box re-reads the count: a fragment rerun, not a page rerun
 ROOM = "poll.room"
+SETTINGS_OF = {"hidden_state": "hidden"}  # a lesson's settings in ui/settings.py, where the names differ
 
 
 @st.cache_resource
@@ -141,6 +142,11 @@ def _poll_box(poll, code):
         charts.plotly(st, figures.poll_answers(poll.choices, counts, poll.right),
                       config={"displayModeBar": False}, key=f"poll.chart.{poll.id}")
         st.caption(f"{answered} answered. ✓ marks what the experiment shows: now try it and see.")
+        if poll.experiment:
+            page = SETTINGS_OF.get(poll.id.split(".")[0], poll.id.split(".")[0])
+            shown = ", ".join(f"{name} = {value}" for name, value in poll.experiment.items())
+            st.button(f"Run the experiment ({shown})", key=f"poll.experiment.{poll.id}",
+                      on_click=state.apply, args=(page, poll.experiment))
         return
     if polls.is_teacher(code, _teacher_token()):
         st.markdown(f"**{answered}** {'student has' if answered == 1 else 'students have'} answered.")

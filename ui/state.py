@@ -178,6 +178,15 @@ def publish(page, flags=None):
     st.session_state[_PUBLISHED_PAGE] = page
 
 
+def apply(page, raw):
+    """on_click that sets these settings of `page` from link-style text {name: value}, as a
+    link would (out-of-range values clamped), before the script runs."""
+    for name, text in raw.items():
+        setting = _setting(page, name)
+        value, _ = setting.parse(text)
+        st.session_state[key(page, setting)] = _stored(setting, value)
+
+
 def reset_all():
     """on_click of "Reset to defaults": runs before the script, so widgets take the values."""
     for page in PAGES:
