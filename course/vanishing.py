@@ -54,6 +54,8 @@ with view:
         st.caption("The σ_max bound holds for tanh RNNs (|tanh′| ≤ 1); pick RNN (tanh) to see it.")
 
 lesson.show_prompts(text, kind="Try")
+lesson.show_more(text)
+lesson.show_equations(text)
 
 st.subheader("Inside $W_h$: eigenvalues and what each step multiplies")
 left, right = st.columns(2, gap="large")
@@ -73,8 +75,6 @@ lesson.show_prompts(text, "Eigenvalues")
 exports.show(f"vanishing-{cell}-T{seq_len}", trace=trace, settings=state.values(PAGE),
              figure=curve, snippet=export.reproduce_vanishing(cell, seq_len, hidden_size, radius,
                                                               init, forget_bias, seed))
-lesson.show_more(text)
-lesson.show_equations(text)
 
 st.subheader("While training: clipping the exploding gradient")
 lesson.show_markdown(text, "Clipping")
