@@ -28,6 +28,14 @@ with view:
     st.markdown(f"Largest gradient on the way: **{plain[2][biggest]:.3g}** at step {biggest + 1}. "
                 f"The longest unclipped step moved (w, b) by **{jump:.3g}**; clipped, no step "
                 f"is longer than lr × c = **{lr * threshold:.3g}**.")
+    clipped_loss = cliff.loss_and_grad(clipped[0], clipped[1])[0]
+    lowest = int(np.argmin(clipped_loss))
+    hops = clipped_loss[lowest:].max() > clipped_loss[0]  # after its lowest, back up the wall
+    st.markdown(f"The clipped path's loss: **{clipped_loss[0]:.2g}** at the start, **{clipped_loss[lowest]:.2g}** "
+                f"at its lowest (step {lowest}), **{clipped_loss[-1]:.2g}** at the end"
+                + (". Next to the cliff the valley is narrower than one clipped step, so with this "
+                   "learning rate the path hops across it instead of settling; a smaller learning "
+                   "rate or threshold takes smaller hops." if hops else "."))
     end = (plain[0][-1], plain[1][-1])
     (w_low, w_high), (b_low, b_high) = cliff.W_RANGE, cliff.B_RANGE
     if not (w_low <= end[0] <= w_high and b_low <= end[1] <= b_high):

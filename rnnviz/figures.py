@@ -618,7 +618,7 @@ def loss_surface(w, b, loss, paths=None, valley=None, title="The loss over (w, b
     data = [contour]
     if valley is not None:
         data.append(dict(type="scatter", x=w, y=valley, mode="lines", name="valley floor (loss ≈ 0)",
-                         line=dict(color="#FFFFFF", width=2, dash="dash"), hoverinfo="skip"))
+                         line=dict(color=PALETTE[5], width=3, dash="dash"), hoverinfo="skip"))
     for k, (label, (path_w, path_b)) in enumerate((paths or {}).items()):
         colour, size = [("#000000", 12), (PALETTE[1], 7)][k % 2]  # where they coincide, a ring
         data.append(dict(type="scatter", x=path_w, y=path_b, mode="lines+markers", name=label,

@@ -7,6 +7,8 @@ several seeds, and at seed 0 (the page's default) too, since that is what a clas
 The quoted text is the lesson's; the test name says what is asserted.
 """
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -321,6 +323,25 @@ def test_cliff_only_the_clipped_path_reaches_the_valley():
     assert norms.max() > 100 and not (W.min() <= w[-1] <= W.max() and B.min() <= b[-1] <= B.max())
     w, b, _ = cliff.descend(s["w0"], s["b0"], s["lr"], s["iters"], clip=s["c"])
     assert path_losses(w, b).min() < 0.01
+
+
+def test_cliff_page_says_how_low_the_clipped_path_got_and_that_it_hops_across_the_valley():
+    """The page's own account under the map, at its defaults: the lowest loss and where it ends,
+    against a direct loop over the one-unit RNN (tests/test_lab_cliff.direct_loss)."""
+    from harness.apptest import open_page, texts
+    from tests.test_lab_cliff import direct_loss
+
+    said = " ".join(texts(open_page("cliff"), "markdown"))
+    lowest, end = (float(v) for v in re.search(r"\*\*([^*]+)\*\* at its lowest.*\*\*([^*]+)\*\* at the end",
+                                                said).groups())
+    s = defaults("cliff")
+    w, b, _ = cliff.descend(s["w0"], s["b0"], s["lr"], s["iters"], clip=s["c"])
+    losses = [direct_loss(wi, bi) for wi, bi in zip(w, b)]
+    assert lowest == pytest.approx(min(losses), rel=0.05) and lowest < 0.01
+    assert end == pytest.approx(losses[-1], rel=0.05)
+    lowest_step = int(np.argmin(losses))
+    assert ("hops across it" in said) == (max(losses[lowest_step:]) > losses[0])
+    assert "hops across it" in said  # at the defaults it does: lr × c is wider than the valley
 
 
 def test_cliff_a_tiny_threshold_still_arrives_with_more_steps():
