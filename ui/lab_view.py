@@ -1,6 +1,8 @@
 """The training lab's results and its lag sweep, drawn from stored runs (no training here
 except a single sweep point re-run on request)."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -74,7 +76,7 @@ def show_results(store, settings):
                 memo[key] = compute()
             return memo[key]
 
-        x, y, traces = once("held out", lambda: _held_out(full_task, finished, settings["seed"]))
+        first_input, y, traces = once("held out", lambda: _held_out(full_task, finished, settings["seed"]))
         rows = []
         for n, tr in traces.items():
             if full_task.loss == "ce":
@@ -85,7 +87,7 @@ def show_results(store, settings):
                 rows.append({"cell": n, "MSE": f"{tr.loss:.4f}", "RMSE": f"{np.sqrt(tr.loss):.4f}"})
         st.table(pd.DataFrame(rows).set_index("cell"))  # HTML, so presenter mode can enlarge it
         if task_name == "sine":
-            charts.plotly(st, figures.forecast(x[0, :, 0].numpy(), y[0, :, 0].numpy(),
+            charts.plotly(st, figures.forecast(first_input, y[0, :, 0].numpy(),
                                                {n: tr.outputs[0, :, 0] for n, tr in traces.items()}))
         elif task_name in ("count", "adding"):
             charts.plotly(st, figures.predicted_against_true(
@@ -108,10 +110,16 @@ def show_results(store, settings):
 
 
 def _held_out(task, finished, seed):
-    """64 new sequences through every trained network."""
+    """64 new sequences through every trained network: the first sequence's input, the targets,
+    and each network's outputs, targets and loss. Only what the page draws is kept: the memo
+    lives in the finished run, which the server-wide cache shares, and a whole Trace (every
+    step's gates and caches) would be many times the run's own size."""
     x, y = task.sample(64, torch.Generator().manual_seed(seed + 1000))
-    return x, y, {n: rnnviz.record(training.rebuild(task, r["model"]), x, y, task.loss, task.target)
-                  for n, r in finished.items()}
+    kept = {}
+    for name, run in finished.items():
+        trace = rnnviz.record(training.rebuild(task, run["model"]), x, y, task.loss, task.target)
+        kept[name] = SimpleNamespace(outputs=trace.outputs, targets=trace.targets, loss=trace.loss)
+    return x[0, :, 0].numpy(), y, kept
 
 
 def _samples(task, run, settings):
