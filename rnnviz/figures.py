@@ -211,7 +211,7 @@ def unrolled_graph(inputs, hidden, grad_norm, backward_t, loss_steps):
     fit = min(1.0, 16 / T)
     node_size, small_size, labelled = 40 * fit, 30 * fit, T <= 16
 
-    def nodes(where, name, fill, text_colour, outline="#333333", dash=None):
+    def nodes(where, name, fill, text_colour, outline="#333333"):
         return dict(type="scatter", x=t[where], y=np.ones(where.sum()), mode="markers+text", name=name,
                     marker=dict(size=node_size, color=fill, line=dict(
                         color=np.where(t[where] == backward_t, "#D55E00", outline),
@@ -520,15 +520,21 @@ def poll_answers(choices, counts, right):
 
 # --- Training lab ------------------------------------------------------------------------
 
-def live_loss_spec(steps, threshold=None):
+def live_loss_spec(steps):
     """The Vega-Lite spec of the lab's live loss chart, with no data in it: the page sends new
     rows under the same spec while training, so the browser updates the drawn chart in place
     instead of mounting a new one (which, redrawn every fraction of a second, never showed).
-    x spans the whole run from the start, so the curves grow to the right."""
+    x spans the whole run from the start, so the curves grow to the right. Built once per run
+    length: every watcher redraws it twice a second, and building it costs ~2 ms."""
+    return dict(_live_loss_chart(max(int(steps), 2)))
+
+
+@lru_cache(maxsize=16)
+def _live_loss_chart(steps):
     import altair as alt
 
     line = alt.Chart().mark_line(strokeWidth=3).encode(
-        x=alt.X("step:Q", title="training step", scale=alt.Scale(domain=[1, max(int(steps), 2)])),
+        x=alt.X("step:Q", title="training step", scale=alt.Scale(domain=[1, steps])),
         y=alt.Y("loss:Q", title="loss (log scale)", scale=alt.Scale(type="log"),
                 axis=alt.Axis(values=[10.0 ** k for k in range(-8, 5)], format="~g")),  # powers of ten only
         color=alt.Color("network:N", title=None, legend=alt.Legend(orient="bottom"),
@@ -537,7 +543,7 @@ def live_loss_spec(steps, threshold=None):
     spec = line.properties(title="Training loss, live", height=340).to_dict(validate=False)
     for name in ("data", "datasets", "config", "$schema"):  # the page supplies the data
         spec.pop(name, None)
-    return spec
+    return MappingProxyType(spec)
 
 
 def loss_curves(curves, title="Training loss", log=True, threshold=None):
