@@ -17,13 +17,9 @@ import rnnviz
 from rnnviz import analysis, checkpoints, cliff
 from rnnviz.tasks import COUNT_EASY_SEQ_LEN
 from ui import compute, training
-from ui.settings import PAGES
+from ui.settings import defaults
 
 SEEDS = (0, 1, 2)
-
-
-def defaults(page):
-    return {setting.name: setting.default for setting in PAGES[page]} | {"seed": 0}
 
 
 def orders(norms):

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from ui import runs
-from ui.settings import PAGES
+from ui.settings import defaults
 
-BASE = {s.name: s.default for s in PAGES["lab"] if not s.name.startswith("sweep_")} | {"seed": 0}
+BASE = {name: value for name, value in defaults("lab").items() if not name.startswith("sweep_")}
 
 
 def settings(**changes):

@@ -13,7 +13,7 @@ import torch
 import rnnviz
 import rnnviz.experiments
 from ui import runs
-from ui.settings import PAGES, SEED
+from ui.settings import defaults
 
 CACHE = dict(max_entries=64, ttl=3600, show_spinner=False)
 
@@ -140,9 +140,8 @@ def warm_default_views():
     """What every page's default view computes, once when the server starts, so that a class
     opening the course on a fresh server finds it cached (the short trainings on the workers,
     the rest in this process's caches)."""
-    default = {page: {s.name: s.default for s in settings} for page, settings in PAGES.items()}
-    seed = SEED.default
-    v, g = default["vanishing"], default["gates"]
+    v, g = defaults("vanishing"), defaults("gates")
+    seed = v["seed"]  # one seed, shared by every page
     vanishing_training(v["cell"], v["T"], v["H"], v["radius"], v["init"], v["fbias"], v["clip"],
                        v["c"], v["lr"], seed)
     diverging_run(seed)

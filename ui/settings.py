@@ -231,3 +231,8 @@ PAGES = {
         Setting("unit", "Hidden unit", "int", 1, 1, 8, 1),
     ),
 }
+
+
+def defaults(page):
+    """Every setting of `page` at the value the course starts from, the seed among them."""
+    return {setting.name: setting.default for setting in (SEED,) + PAGES[page]}
