@@ -14,6 +14,7 @@ import streamlit as st
 from rnnviz import figures
 from ui import charts, presenter, state
 from ui.polls import PollError, SQLiteStore, normal_code, shown_code
+from ui.settings import OWN_ADDRESS_FLAGS
 
 REFRESH_SECONDS = 3  # how often a poll box re-reads the count: a fragment rerun, not a page rerun
 ROOM = "poll.room"
@@ -77,7 +78,7 @@ def _open_room():
 def _leave_room():
     for name in (ROOM, "poll.teacher"):
         st.session_state.pop(name, None)
-    for name in ("room", "teach", "me"):
+    for name in ("room",) + OWN_ADDRESS_FLAGS:
         st.query_params.pop(name, None)
 
 

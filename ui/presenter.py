@@ -9,6 +9,8 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
+from .settings import OWN_ADDRESS_FLAGS
+
 # Static CSS only (never anything a user typed). Every page: less empty space above the title,
 # so the first figure is on screen at 1366x768.
 _PAGE_CSS = """
@@ -69,8 +71,7 @@ def switch():
 def link_box(url_path):
     """The address of exactly this view, in a box with a copy button."""
     base = urlsplit(st.context.url or "http://localhost:8501")
-    # the teacher's token and a student's own id stay in their own address bar only
-    query = urlencode({k: v for k, v in st.query_params.items() if k not in ("teach", "me")})
+    query = urlencode({k: v for k, v in st.query_params.items() if k not in OWN_ADDRESS_FLAGS})
     link = f"{base.scheme}://{base.netloc}/{url_path}" + (f"?{query}" if query else "")
     st.caption("Link to this view (copy it to share exactly what you see):")
     st.code(link, language=None, wrap_lines=True)

@@ -141,6 +141,11 @@ def quoted(text, limit=40):
     return _MARKDOWN.sub(r"\\\1", text)
 
 
+# What a link carries besides the settings: presenter flags and the class poll's room, and,
+# in a browser's own address only (never in the link it offers to share), the teacher's
+# token and the student's id.
+OWN_ADDRESS_FLAGS = ("teach", "me")
+LINK_FLAGS = ("present", "show", "room") + OWN_ADDRESS_FLAGS
 
 SEED = Setting("seed", "Seed", "int", 0, 0, 9999, 1,
                help="Every random draw (weights, data) comes from this seed: "

@@ -15,7 +15,7 @@ widget's key into the URL. This module parses each value by its row in ui/settin
 import streamlit as st
 
 from . import presenter
-from .settings import PAGES, SEED, quoted
+from .settings import LINK_FLAGS, PAGES, SEED, quoted
 
 _PUBLISHED = "_published"  # the query this session last wrote into the URL
 _PUBLISHED_PAGE = "_published_page"  # and the page it wrote it for
@@ -155,9 +155,6 @@ def value(page, name):
 
 def values(page):
     return {s.name: st.session_state[key(page, s)] for s in _all_settings(page)}
-
-
-LINK_FLAGS = ("present", "show", "room", "teach", "me")  # not settings: they travel with the link as they are
 
 
 def publish(page, flags=None):
