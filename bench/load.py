@@ -111,6 +111,10 @@ class Student:
             if kind == "script_finished" and forward.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                 return time.perf_counter() - start
 
+    def connect(self):
+        """The browser's websocket to the app (a Streamlit session), to use with `async with`."""
+        return websockets.connect(self.ws_url, subprotocols=["streamlit"], origin=self.origin, max_size=None)
+
     def widget_id(self, key):
         if key not in self.widgets:
             raise RuntimeError(f"the page drew no widget {key!r} (seen: {sorted(self.widgets)})")
@@ -149,8 +153,7 @@ class Student:
 
     async def attend(self, until):
         try:
-            async with websockets.connect(self.ws_url, subprotocols=["streamlit"],
-                                          origin=self.origin, max_size=None) as ws:
+            async with self.connect() as ws:
                 await self.run_script(ws)
                 while time.monotonic() < until:
                     await asyncio.sleep(self.random.uniform(2.0, 5.0))  # a student thinking
@@ -232,8 +235,7 @@ async def follow_link(url, students, window, query, page=LAB):
         pupil = Student(url, page, k, results, query)
         await asyncio.sleep(pupil.random.uniform(0, window))
         try:
-            async with websockets.connect(pupil.ws_url, subprotocols=["streamlit"],
-                                          origin=pupil.origin, max_size=None) as ws:
+            async with pupil.connect() as ws:
                 results["open"].append(await pupil.run_script(ws))
                 if page == LAB:
                     results["train"].append(await pupil.run_script(ws, [pupil.train_click()]))
@@ -246,8 +248,7 @@ async def follow_link(url, students, window, query, page=LAB):
 
 async def solo_run(url, query):
     pupil = Student(url, LAB, 0, new_results(set()), query)
-    async with websockets.connect(pupil.ws_url, subprotocols=["streamlit"], origin=pupil.origin,
-                                  max_size=None) as ws:
+    async with pupil.connect() as ws:
         await pupil.run_script(ws)
         return await pupil.run_script(ws, [pupil.train_click()])
 
@@ -262,8 +263,7 @@ async def class_poll(url, students, window, page):
     poll = lesson.polls(lesson.load(POLL_PAGES[page]))[0]  # its radio's key: poll.answer.<id>
     results = {"open": [], "answer": [], "errors": [], "given": 0}
     teacher = Student(url, page, 0, results)
-    async with websockets.connect(teacher.ws_url, subprotocols=["streamlit"], origin=teacher.origin,
-                                  max_size=None) as ws:
+    async with teacher.connect() as ws:
         await teacher.run_script(ws)
         await teacher.run_script(ws, [teacher.click("poll.start")])
         room = parse_qs(teacher.query)["room"][0]
@@ -272,8 +272,7 @@ async def class_poll(url, students, window, page):
             pupil = Student(url, page, k + 1, results, f"room={room}")
             await asyncio.sleep(pupil.random.uniform(0, window))
             try:
-                async with websockets.connect(pupil.ws_url, subprotocols=["streamlit"],
-                                              origin=pupil.origin, max_size=None) as pupil_ws:
+                async with pupil.connect() as pupil_ws:
                     results["open"].append(await pupil.run_script(pupil_ws))
                     answer = pupil.choose(f"poll.answer.{poll.id}", pupil.random.choice(poll.choices))
                     results["answer"].append(await pupil.run_script(pupil_ws, [answer]))
@@ -373,8 +372,7 @@ async def warm_up(url, asked):
         if page in TRAINS_ON:  # opening the page trained its default settings
             asked.add(combination(page, {}))
     student = Student(url, LAB, 0, scratch)
-    async with websockets.connect(student.ws_url, subprotocols=["streamlit"],
-                                  origin=student.origin, max_size=None) as ws:
+    async with student.connect() as ws:
         await student.run_script(ws)
         await student.run_script(ws, [student.train_click()])
 
