@@ -3,7 +3,7 @@ import streamlit as st
 
 import rnnviz
 from rnnviz import analysis, export, figures, formulas
-from rnnviz.model import CELL_LABELS
+from rnnviz.model import CELL_LABELS, cell_label
 from ui import charts, compute, exports, lesson, state
 
 PAGE = "gates"
@@ -80,5 +80,14 @@ charts.plotly(st, figures.grad_norms(
     dashed=(f"untrained {label}", "untrained RNN (tanh)")))
 st.page_link("course/vanishing.py", label="Explore this on the vanishing-gradient page",
              query_params={"cell": cell, "T": str(seq_len)})
+
+st.subheader("Memory made visible: which inputs does each state still hold?")
+lesson.show_markdown(text, "Memory made visible")
+lesson.show_prompts(text, "Memory made visible", kind="Predict")
+maps = compute.memory_maps(task_name, seq_len, seed, weights, sample)
+charts.plotly(st, figures.memory_maps(
+    {f"{cell_label(name)}, {'trained' if weights == 'trained' else 'before training'}": values
+     for name, values in maps.items()}, marked=marked))
+lesson.show_prompts(text, "Memory made visible", kind="Try")
 
 lesson.show_quiz(text, PAGE)

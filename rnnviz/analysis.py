@@ -60,6 +60,38 @@ def step_jacobians(cell, nonlinearity, params, caches, sample=0):
     return np.concatenate(np.broadcast_arrays(*grad_prev), axis=-1)
 
 
+def input_jacobians(cell, nonlinearity, params, caches, sample=0):
+    """d state_t / d x_t at every step of one sample: (T, S, I), read off the cell's backward
+    step like step_jacobians: row k is e_k^T times it, the gradient of the input pre-activation
+    W_x x_t + b times W_x."""
+    spec = CELLS[cell]
+    H = params["weight_hh"].shape[1]
+    S = H * spec.state_size
+    basis = np.eye(S, dtype=params["weight_hh"].dtype)
+    cache = {name: values[sample][:, None, :] for name, values in caches.items()}
+    unit_grads = tuple(basis[:, k * H:(k + 1) * H] for k in range(spec.state_size))
+    _, grad_pre = spec.step_backward(unit_grads, cache, params, nonlinearity)
+    return grad_pre["ih"] @ params["weight_ih"]
+
+
+def memory_map(cell, nonlinearity, params, caches, sample=0):
+    """||∂h_t/∂x_s|| (Frobenius) for s, t = 1 .. T as a (T, T) array indexed [t-1, s-1],
+    NaN where s > t: how strongly the state at step t still depends on the input at step s.
+
+    ∂state_t/∂x_s = J_t J_{t-1} ... J_{s+1} ∂state_s/∂x_s, with J_t = ∂state_t/∂state_{t-1}
+    (the LSTM's state is (h, c)); h_t is the state's first H rows."""
+    jacobians = step_jacobians(cell, nonlinearity, params, caches, sample)
+    own_input = input_jacobians(cell, nonlinearity, params, caches, sample)
+    T, S, I = own_input.shape
+    H = params["weight_hh"].shape[1]
+    norms = np.full((T, T), np.nan)
+    reach = np.empty((0, S, I), dtype=own_input.dtype)  # ∂state_t/∂x_s for s = 1 .. t
+    for t in range(T):
+        reach = np.concatenate([jacobians[t] @ reach, own_input[t][None]])
+        norms[t, :t + 1] = np.linalg.norm(reach[:, :H, :], axis=(1, 2))
+    return norms
+
+
 def jacobian_products(jacobians):
     """||d state_T / d state_t|| for t = 1 .. T: how much of a change at step t survives to T."""
     T, S, _ = jacobians.shape

@@ -425,6 +425,50 @@ def gate_heatmaps(gates, inputs, input_rows, input_label="input", marked=(), lab
                    margin=dict(l=60, r=20, t=30, b=50), **layout)
 
 
+MEMORY_SCALE = (-6, 1)  # log10 ||∂h_t/∂x_s||: one scale for every cell, setting and T
+
+
+def memory_maps(maps, marked=()):
+    """||∂h_t/∂x_s|| as heatmaps side by side, one per network {label: (T, T) indexed [t-1, s-1],
+    NaN where s > t}: input step s across, state step t down, on one fixed log scale, with a
+    dotted line over each `marked` input. A bright column reaching the bottom row
+    is an input the final state still holds. The guide lines run in the blank half, down to
+    where a marked column starts, so that they point at it without covering it."""
+    labels = list(maps)
+    T = next(iter(maps.values())).shape[0]
+    low, high = MEMORY_SCALE
+    cells = _grid(1, len(labels), [1.0], horizontal_gap=0.04)
+    data, layout, notes, guides = [], {}, [], []
+    for c, label in enumerate(labels):
+        suffix = "" if c == 0 else str(c + 1)
+        (x0, x1), (y0, y1) = cells[0, c]
+        values = np.asarray(maps[label], dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            exponent = np.clip(np.log10(values), low, high)  # NaN (s > t) stays NaN: left blank
+        data.append(dict(type="heatmap", z=exponent, x=steps(T), y=steps(T), customdata=values,
+                         coloraxis="coloraxis", xaxis=f"x{suffix}", yaxis=f"y{suffix}",
+                         hovertemplate="input x<sub>%{x}</sub> → state h<sub>%{y}</sub>: "
+                                       "‖∂h<sub>t</sub>/∂x<sub>s</sub>‖ = %{customdata:.2e}"
+                                       f"<extra>{label}</extra>"))
+        layout[f"xaxis{suffix}"] = dict(domain=[x0, x1], anchor=f"y{suffix}", title=dict(text="input step s"),
+                                        showgrid=False, zeroline=False, constrain="domain")
+        layout[f"yaxis{suffix}"] = dict(domain=[y0, y1], anchor=f"x{suffix}", autorange="reversed",
+                                        showgrid=False, zeroline=False, showticklabels=c == 0,
+                                        title=dict(text="state step t") if c == 0 else None,
+                                        scaleanchor=f"x{suffix}", constrain="domain")
+        notes.append(dict(text=label, x=(x0 + x1) / 2, y=1.0, xref="paper", yref="paper",
+                          xanchor="center", yanchor="bottom", showarrow=False))
+        guides += [dict(type="line", x0=s, x1=s, y0=0.5, y1=s - 0.5, xref=f"x{suffix}", yref=f"y{suffix}",
+                        layer="above", line=dict(color="#D55E00", width=2, dash="dot")) for s in marked]
+    ticks = list(range(low, high + 1))
+    return _figure(data, height=380, annotations=notes, shapes=guides,
+                   margin=dict(l=60, r=20, t=30, b=50), plot_bgcolor="#FFFFFF",
+                   coloraxis=dict(cmin=low, cmax=high, colorscale=SEQUENTIAL, colorbar=dict(
+                       title=dict(text="‖∂h<sub>t</sub>/∂x<sub>s</sub>‖"), tickvals=ticks,
+                       ticktext=["≤ " + _power_of_ten(low)] + [_power_of_ten(k) for k in ticks[1:]])),
+                   **layout)
+
+
 def unit_gates(gates, unit, chosen_t=None):
     """One hidden unit's gates over time."""
     data = [dict(type="scatter", x=steps(values.shape[0]), y=values[:, unit], mode="lines+markers",

@@ -116,6 +116,14 @@ class Trace:
         return np.stack([np.stack(norms[k * B:(k + 1) * B]) for k in range(len(self._directions))],
                         axis=-1)
 
+    def memory_map(self, sample=0):
+        """(T, T): ||∂h_t/∂x_s|| at [t-1, s-1] for one sample, NaN where s > t; the forward
+        direction's state. See analysis.memory_map."""
+        from .analysis import memory_map
+
+        d = self._directions[0]
+        return memory_map(self.cell, self.nonlinearity, d.params, d.caches, sample)
+
     @cached_property
     def weight_hh_grad_steps(self):
         # (T, G*H, B) @ (T, B, H): each step's outer products summed over the batch

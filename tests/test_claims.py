@@ -224,6 +224,44 @@ def test_gates_a_trained_gru_keeps_its_gradient_almost_flat():
         assert np.median([orders(n) for n in runs["trained"].grad_hidden_norm]) > -1
 
 
+def bottom_rows(weights, seq_len, seed):
+    """The memory maps' bottom rows (||∂h_T/∂x_s|| over s) for every sample of the gates page
+    on the adding problem, with each sample's marked steps: {cell: [(row, marked)]}."""
+    found = {cell: [] for cell in compute.MEMORY_CELLS}
+    for sample in range(8):
+        maps = compute.memory_maps("adding", seq_len, seed, weights, sample)
+        inputs = compute.gate_traces("lstm", "adding", seq_len, seed)["trained"].inputs[sample]
+        for cell, values in maps.items():
+            found[cell].append((values[-1], inputs[:, 1] > 0))
+    return found
+
+
+@pytest.mark.parametrize("seq_len", [20, 60])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_gates_memory_trained_gated_cells_hold_the_marked_inputs_and_the_rnn_does_not(seq_len, seed):
+    """Memory made visible: trained on adding, the LSTM's bottom row is bright at the two marked
+    columns and dark in between, "at least ten times more strongly than an unmarked one"; the
+    RNN "holds them alike". Marked against the median unmarked input before the last step."""
+    def ratios(rows):
+        return [row[marked].min() / np.median(row[:-1][~marked[:-1]]) for row, marked in rows]
+
+    rows = bottom_rows("trained", seq_len, seed)
+    assert min(ratios(rows["lstm"])) > 10
+    assert min(ratios(rows["gru"])) > 5
+    assert np.median(ratios(rows["rnn"])) < 2
+
+
+@pytest.mark.parametrize("seq_len", [20, 60])
+def test_gates_memory_before_training_the_rnn_forgets_the_marked_steps_fastest(seq_len):
+    """"Set Weights to before training. Which of the three forgets the marked steps fastest?"
+    The RNN: its h_T depends least on the first marked input, sample by sample."""
+    rows = bottom_rows("untrained", seq_len, 0)
+    first_marked = {cell: np.array([row[np.flatnonzero(marked)[0]] for row, marked in found])
+                    for cell, found in rows.items()}
+    assert (first_marked["rnn"] < first_marked["gru"]).all()
+    assert (first_marked["rnn"] < first_marked["lstm"]).all()
+
+
 # --- 5. Training lab (defaults: adding, T = 50, RNN (tanh) and LSTM, 1000 Adam steps) -------
 
 def lab(cell_choice, seed=0, **changes):

@@ -195,3 +195,22 @@ def test_truncated_bptt_matches_detached_torch_windows(cell, nonlinearity, targe
     for name, parameter in module.named_parameters():
         assert_close(tr.param_grads[name.replace("_l0", "")], parameter.grad, 1e-9)
     assert_close(tr.outputs, head(out[:, -1] if target == "last" else out).detach(), 1e-9)
+
+
+@pytest.mark.parametrize("cell,nonlinearity", KINDS)
+def test_memory_map_matches_autograd(cell, nonlinearity):
+    """The gates page's memory heatmap, ||∂h_t/∂x_s||, against PyTorch's own module
+    differentiated by autograd: every (s, t), and NaN exactly where s > t."""
+    dtype = torch.float64
+    module, head, model = torch_pair(cell, nonlinearity, False, dtype)
+    x, y = data("mse", "last", dtype)
+    tr = rnnviz.record(model, x, y, loss="mse", target="last")
+    sample = 1
+    jacobian = torch.autograd.functional.jacobian(lambda inputs: module(inputs)[0][0],
+                                                  x[sample:sample + 1])  # (T, H, 1, T, I)
+    expected = torch.linalg.vector_norm(jacobian[:, :, 0], dim=(1, 3)).numpy()  # [t, s]
+    got = tr.memory_map(sample)
+    causal = np.tril(np.ones((T, T), dtype=bool))
+    assert np.isnan(got[~causal]).all()
+    np.testing.assert_allclose(got[causal], expected[causal], rtol=1e-9, atol=1e-12)
+    assert np.abs(expected[~causal]).max() == 0  # the reference agrees the future has no say

@@ -159,6 +159,8 @@ def every_figure(tr):
         "clipping": figures.clipping({"a": (np.array([3.0, 0.5]), np.array([1.0, 0.5]))}, 1.0, "norm"),
         "gate_heatmaps": figures.gate_heatmaps({g: tr.gates[g][0] for g in "ifgoc"}, tr.inputs[0],
                                                ["value", "marker"], marked=[2], label="LSTM"),
+        "memory_maps": figures.memory_maps({"LSTM": tr.memory_map(0), "LSTM again": tr.memory_map(1)},
+                                           marked=[2, 5]),
         "unit_gates": figures.unit_gates({g: tr.gates[g][0] for g in "ifgoc"}, 2, chosen_t=3),
         "cell_diagram": figures.cell_diagram("lstm", analysis.cell_step_values(tr, 0, 3, 1)),
         "poll_answers": figures.poll_answers(("it grows", "it shrinks"), {"it shrinks": 3}, "it shrinks"),

@@ -39,7 +39,7 @@ def test_the_learner_is_asked_to_predict_before_the_first_chart_shows_the_answer
 
 
 @pytest.mark.parametrize("name,charts", [("home", 0), ("hidden", 2), ("unrolled", 2),
-                                         ("vanishing", 5), ("gates", 4)])
+                                         ("vanishing", 5), ("gates", 5)])
 def test_page_renders_at_defaults_with_a_clean_url(name, charts):
     at = open_page(name)
     assert len(at.get("plotly_chart")) == charts
@@ -308,6 +308,25 @@ def test_gates_page_shows_every_gate_with_the_marked_steps_and_switches_to_the_u
     assert not np.allclose(untrained["data"][2]["z"], trained_forget)
 
 
+def test_gates_memory_maps_show_all_three_cells_on_the_page_sample_and_follow_weights():
+    """The memory heatmaps: RNN, LSTM and GRU side by side, the guide lines over the sample's
+    marked steps, blank above the diagonal, and other numbers before training."""
+    at = open_page("gates")
+    at.slider(key="gates.sample").set_value(3).run()
+    figure = plotly_figures(at)[-1]
+    assert [a["text"] for a in figure["layout"]["annotations"]] == [
+        "RNN (tanh), trained", "LSTM, trained", "GRU, trained"]
+    marker = next(d for d in plotly_figures(at)[0]["data"] if "marker" in list(d["y"]))["z"][0]
+    marked = list(np.flatnonzero(marker) + 1)
+    assert sorted({line["x0"] for line in figure["layout"]["shapes"]}) == marked
+    trained = np.array(figure["data"][1]["customdata"], dtype=float)
+    assert np.isnan(trained[np.triu_indices(len(trained), 1)]).all()
+    at.radio(key="gates.weights").set_value("untrained").run()
+    untrained = np.array(plotly_figures(at)[-1]["data"][1]["customdata"], dtype=float)
+    assert "before training" in plotly_figures(at)[-1]["layout"]["annotations"][0]["text"]
+    assert not np.allclose(untrained[np.tril_indices(len(untrained))], trained[np.tril_indices(len(trained))])
+
+
 @pytest.mark.parametrize("change", [("radio", "gates.cell", "gru"), ("radio", "gates.task", "copy"),
                                     ("slider", "gates.sample", 3), ("slider", "gates.t", 9),
                                     ("slider", "gates.unit", 5)])
@@ -316,7 +335,7 @@ def test_gates_controls(change):
     at = open_page("gates")
     getattr(at, kind)(key=key).set_value(value).run()
     assert_no_exception(at)
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("plotly_chart")) == 5
     if key == "gates.cell":
         titles = " ".join(a["text"] for a in plotly_figures(at)[0]["layout"]["annotations"])
         assert "update gate" in titles and "forget gate" not in titles

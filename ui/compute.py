@@ -99,6 +99,21 @@ def gate_traces(cell, task_name, seq_len, seed):
     return runs
 
 
+MEMORY_CELLS = ("rnn", "lstm", "gru")
+
+
+@st.cache_data(**CACHE)
+def memory_maps(task_name, seq_len, seed, weights, sample):
+    """||∂h_t/∂x_s|| of the shipped RNN, LSTM and GRU (trained, or as they started) on the
+    gates page's sample: {cell: (T, T)}."""
+    task = rnnviz.tasks.get(task_name, seq_len=seq_len)
+    x, y = task.sample(8, torch.Generator().manual_seed(seed + GATE_SAMPLE_OFFSET))
+    pick = rnnviz.checkpoints.load if weights == "trained" else rnnviz.checkpoints.untrained
+    return {cell: rnnviz.record(pick(cell, task_name), x[sample:sample + 1], y[sample:sample + 1],
+                                task.loss, task.target).memory_map(0)
+            for cell in MEMORY_CELLS}
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def cliff_surface(w_range=rnnviz.cliff.W_RANGE, b_range=rnnviz.cliff.B_RANGE):
     """The one-unit RNN's loss over a (w, b) grid, by default the whole map."""
@@ -146,6 +161,7 @@ def warm_default_views():
                        v["c"], v["lr"], seed)
     diverging_run(seed)
     gate_traces(g["cell"], g["task"], g["T"], seed)
+    memory_maps(g["task"], g["T"], seed, g["weights"], g["sample"])
     cliff_surface()
     real_gradient(seed)
     lag_sweep_data()
