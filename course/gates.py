@@ -21,24 +21,16 @@ runs = compute.gate_traces(cell, task_name, seq_len, seed)
 task = rnnviz.tasks.get(task_name, seq_len=seq_len)
 trained, untrained = runs["trained"], runs["untrained"]
 label = CELL_LABELS[cell]
-if task.loss == "ce":
-    st.markdown(f"The trained {label} names the right symbol in **{runs['score']:.0%}** of 512 new "
-                f"sequences of length {seq_len} (guessing: {runs['baseline']:.1%}).")
-else:
-    st.markdown(f"The trained {label}'s mean squared error on 512 new sequences of length {seq_len} "
-                f"is **{runs['score']:.4f}** (always answering the average sum, 1.0: "
-                f"{runs['baseline']:.3f}).")
-
 inputs = trained.inputs[sample]
 if task.name == "adding":
     marked = np.flatnonzero(inputs[:, 1]) + 1
-    st.caption(f"Sample {sample}: the marked steps are t = {marked[0]} and t = {marked[-1]} (dotted "
+    caption = (f"Sample {sample}: the marked steps are t = {marked[0]} and t = {marked[-1]} (dotted "
                f"lines); the answer is {float(trained.targets[sample][0]):.3f}. Each row of a panel "
                "is one of the 8 hidden units.")
     strip, strip_rows = inputs[:, [1, 0]], ["marker", "value"]
 else:
     marked = [1, seq_len]
-    st.caption(f"Sample {sample}: symbol {int(trained.targets[sample])} is shown at t = 1, then blanks "
+    caption = (f"Sample {sample}: symbol {int(trained.targets[sample])} is shown at t = 1, then blanks "
                "until the answer at t = T (dotted lines). Each row of a panel is one of the 8 hidden units.")
     strip = inputs
     strip_rows = [f"symbol {k}" for k in range(inputs.shape[1] - 1)] + ["blank"]
@@ -48,6 +40,15 @@ panels = {"untrained": {g: untrained.gates[g][sample] for g in gate_names},
 heatmaps = figures.gate_heatmaps(panels[weights], strip, strip_rows, marked=marked,
                                  label=f"{label}, {'trained' if weights == 'trained' else 'before training'}")
 charts.plotly(st, heatmaps)
+st.caption(caption)
+if task.loss == "ce":
+    st.markdown(f"The trained {label} names the right symbol in **{runs['score']:.0%}** of 512 new "
+                f"sequences of length {seq_len} (guessing: {runs['baseline']:.1%}).")
+else:
+    st.markdown(f"The trained {label}'s mean squared error on 512 new sequences of length {seq_len} "
+                f"is **{runs['score']:.4f}** (always answering the average sum, 1.0: "
+                f"{runs['baseline']:.3f}).")
+
 exports.show(f"gates-{cell}-{task_name}-T{seq_len}", trace=trained, settings=state.values(PAGE),
              figure=heatmaps, snippet=export.reproduce_gates(
                  cell, task_name, seq_len, seed + compute.GATE_SAMPLE_OFFSET))

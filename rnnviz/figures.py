@@ -421,7 +421,7 @@ def gate_heatmaps(gates, inputs, input_rows, input_label="input", marked=(), lab
                          **refs))
     guides = [dict(type="line", x0=t, x1=t, y0=0, y1=1, xref="x", yref="paper", layer="above",
                    line=dict(color="#D55E00", width=2, dash="dot")) for t in marked]
-    return _figure(data, height=120 + 92 * len(names), annotations=notes, shapes=guides,
+    return _figure(data, height=120 + 84 * len(names), annotations=notes, shapes=guides,
                    margin=dict(l=60, r=20, t=30, b=50), **layout)
 
 

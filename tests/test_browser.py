@@ -62,6 +62,28 @@ def test_page_loads_draws_and_stays_on_this_server(app_url, browser, name):
         context.close()
 
 
+FIRST_CHART = """() => {
+    const chart = document.querySelector('[data-testid="stMain"] .js-plotly-plot, '
+                                        + '[data-testid="stMain"] [data-testid="stVegaLiteChart"]');
+    if (!chart) return null;
+    const box = chart.getBoundingClientRect();
+    const seen = Math.min(box.bottom, window.innerHeight) - Math.max(box.top, 0);
+    return {top: box.top, height: box.height, seen: Math.max(seen, 0) / box.height};
+}"""
+
+
+@pytest.mark.parametrize("name", [n for n in PAGES if n not in ("home", "lab")])
+def test_the_first_chart_is_on_the_first_screen_of_a_laptop(app_url, browser, name):
+    """At 1366x768, before any scrolling, at least two thirds of the page's first chart shows."""
+    context, page, _ = open_page(browser, app_url, PAGES[name], size=(1366, 768))
+    try:
+        first = page.evaluate(FIRST_CHART)
+        assert first is not None and first["height"] > 100, first
+        assert first["seen"] >= 2 / 3, first
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("name,slider,chart", [("hidden", 0, 0), ("unrolled", 0, 0),
                                                ("vanishing", 0, 0), ("gates", 0, 0)])
 def test_keyboard_on_a_slider_redraws_the_chart(app_url, browser, name, slider, chart):
