@@ -8,12 +8,18 @@ from ui.settings import quoted
 PAGE = "lab"
 text = lesson.page_header("lab")
 
-left, middle, right = st.columns(3, gap="large")
-with left:
+# the main controls and Train first, on the first screen; the run's progress right under them
+pick_task, pick_cells, train_column, stop_column = st.columns([2, 3, 1, 1], vertical_alignment="bottom")
+with pick_task:
     task_name = state.widget(PAGE, "task")
     task = rnnviz.tasks.get(task_name, seq_len=2)
-    st.caption(task.description)
+with pick_cells:
     cells = state.widget(PAGE, "cells")
+st.caption(task.description)
+status, progress_bar, live_chart, outcome = st.empty(), st.empty(), st.empty(), st.container()
+
+left, middle, right = st.columns(3, gap="large")
+with left:
     state.widget(PAGE, "bi", disabled=not task.allows_bidirectional)
     state.widget(PAGE, "H")
     state.widget(PAGE, "T")
@@ -47,12 +53,10 @@ if settings["k"] and settings["bi"] and task.allows_bidirectional:
 
 results = st.session_state.setdefault("lab.results", {})
 key = runs.run_key(settings)
-go, stop = st.columns([1, 5])
-start = go.button("Train", type="primary", width="stretch", disabled=not cells, key="lab.train")
-stop.button("Stop", on_click=runs.detach, args=(key,),
-            help="Stop watching and keep what has been learned so far. Classmates training the "
-                 "same run keep theirs; a run nobody watches stops.")
-status, progress_bar, live_chart = st.empty(), st.empty(), st.empty()
+start = train_column.button("Train", type="primary", width="stretch", disabled=not cells, key="lab.train")
+stop_column.button("Stop", on_click=runs.detach, args=(key,), width="stretch",
+                   help="Stop watching and keep what has been learned so far. Classmates training "
+                        "the same run keep theirs; a run nobody watches stops.")
 if start:
     results.clear()  # one result per learner: a finished run's arrays only, a few hundred KB
     results[key] = {}
@@ -79,11 +83,12 @@ if start:
     live_chart.empty()
 
 store = results.get(key)
-if store:
-    lab_view.show_results(store, settings)
-else:
-    st.info("Press **Train** to train the chosen cells with these settings. A run is kept "
-            "until you change a setting.")
+with outcome:
+    if store:
+        lab_view.show_results(store, settings)
+    else:
+        st.info("Press **Train** to train the chosen cells with these settings. A run is kept "
+                "until you change a setting.")
 lesson.show_prompts(text, kind="Try")
 lesson.show_more(text)
 lesson.show_quiz(text, PAGE)

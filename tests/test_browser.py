@@ -84,6 +84,16 @@ def test_the_first_chart_is_on_the_first_screen_of_a_laptop(app_url, browser, na
         context.close()
 
 
+def test_the_labs_train_button_is_on_the_first_screen_of_a_laptop(app_url, browser):
+    """The lab has no chart until a run: its main control, Train, is what must show at once."""
+    context, page, _ = open_page(browser, app_url, PAGES["lab"], size=(1366, 768))
+    try:
+        box = page.get_by_role("button", name="Train").bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 768, box
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("name,slider,chart", [("hidden", 0, 0), ("unrolled", 0, 0),
                                                ("vanishing", 0, 0), ("gates", 0, 0)])
 def test_keyboard_on_a_slider_redraws_the_chart(app_url, browser, name, slider, chart):

@@ -93,7 +93,7 @@ def test_every_predict_question_of_the_course_is_a_poll_with_one_right_answer():
             made = lesson.polls(text, place)
             assert len(made) == len(predicts), (name, place)
             found += made
-    assert len({poll.id for poll in found}) == len(found) == 10
+    assert len({poll.id for poll in found}) == len(found) == 11
     assert all(2 <= len(poll.choices) <= 4 and poll.right in poll.choices for poll in found)
     for poll in found:  # the experiment's settings exist on that page and are valid as written
         page = poll_view.SETTINGS_OF.get(poll.id.split(".")[0], poll.id.split(".")[0])
