@@ -143,3 +143,34 @@ def test_an_unknown_or_malformed_room_in_a_link_says_so_and_the_page_still_works
         at = open_page("vanishing", {"room": room})
         assert any(said in w.value for w in at.warning), [w.value for w in at.warning]
         assert len(plotly_figures(at)) == 5
+
+
+def test_a_learner_alone_locks_in_a_guess_runs_the_experiment_and_checks_it(class_store):
+    """Predict before reveal, without a class: pick, lock in, run the experiment, check. The
+    guess outlives a slider move and is not in the link; in a class the poll replaces it."""
+    poll = lesson.polls(lesson.load("vanishing"))[0]
+    at = open_page("vanishing")
+    lock = next(b for b in at.button if b.key == f"guess.lock.{poll.id}")
+    assert lock.disabled  # nothing to lock in before a choice
+    wrong = next(c for c in poll.choices if c != poll.right)
+    at.radio(key=f"guess.choice.{poll.id}").set_value(wrong).run()
+    next(b for b in at.button if b.key == f"guess.lock.{poll.id}").click().run()
+    assert_no_exception(at)
+    assert f"You guessed: **{wrong}**" in texts(at, "markdown")
+    assert not any(r.key == f"guess.choice.{poll.id}" for r in at.radio)  # locked: no changing it now
+    next(b for b in at.button if b.key == f"guess.experiment.{poll.id}").click().run()
+    assert at.slider(key="vanishing.T").value == 200
+    assert f"You guessed: **{wrong}**" in texts(at, "markdown")  # kept across the page's rerun
+    assert not any(k.startswith("guess") for k in at.query_params)
+    next(b for b in at.button if b.key == f"guess.check.{poll.id}").click().run()
+    assert any(poll.right in box.value for box in at.info)
+    assert not at.success
+    next(b for b in at.button if b.key == f"guess.again.{poll.id}").click().run()
+    at.radio(key=f"guess.choice.{poll.id}").set_value(poll.right).run()
+    next(b for b in at.button if b.key == f"guess.lock.{poll.id}").click().run()
+    next(b for b in at.button if b.key == f"guess.check.{poll.id}").click().run()
+    assert any(poll.right in box.value for box in at.success)
+
+    teacher = open_page("vanishing")
+    next(b for b in teacher.button if b.label == "Start a class poll").click().run()
+    assert not any(b.key and b.key.startswith("guess.") for b in teacher.button)

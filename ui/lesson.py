@@ -153,15 +153,30 @@ def _prompts(lesson, section):
 
 
 def show_prompts(lesson, section=None, kind=None, container=st):
-    """The prompts (see `prompts`) in one box, a paragraph each; in a class session, the Predict
-    prompts' polls under it."""
+    """The prompts (see `prompts`) in boxes, a paragraph each. A Predict prompt with answers is
+    a poll: in a class session the polls follow the prompts; a learner on their own gets a
+    guess button beside each such prompt instead."""
     found = prompts(lesson, section, kind)
-    if found:
-        container.info("\n\n".join(found))
-    if kind in (None, "Predict"):
-        for poll in polls(lesson, section):
+    asked = {poll.text: poll for poll in polls(lesson, section)} if kind in (None, "Predict") else {}
+    if asked and poll_view.in_class():
+        if found:
+            container.info("\n\n".join(found))
+        for poll in asked.values():
             with container.container():
                 poll_view.show(poll)
+        return
+    plain = []
+    for text in found + [None]:  # consecutive prompts without a poll share one box
+        if text in asked or text is None:
+            if plain:
+                container.info("\n\n".join(plain))
+                plain = []
+            if text is not None:
+                prompt, button = container.columns([5, 1], vertical_alignment="center")
+                prompt.info(text)
+                poll_view.guess(asked[text], button)
+        else:
+            plain.append(text)
 
 
 def show_quiz(lesson, page):

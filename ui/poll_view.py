@@ -122,11 +122,67 @@ def banner():
                 'and answer each Predict question on their own device.</div>')
 
 
+def in_class():
+    """Whether this browser is in an open class session (its Predict prompts are polls)."""
+    code = room()
+    return code is not None and store().room_open(code)
+
+
 def show(poll):
     """The poll under its Predict prompt, if this browser is in an open class session."""
-    code = room()
-    if code is not None and store().room_open(code):
-        _poll_box(poll, code)
+    if in_class():
+        _poll_box(poll, room())
+
+
+def _experiment_button(poll, key):
+    """The button that sets the page to what shows the answer, if the page's defaults do not."""
+    if poll.experiment:
+        page = SETTINGS_OF.get(poll.id.split(".")[0], poll.id.split(".")[0])
+        shown = ", ".join(f"{name} = {value}" for name, value in poll.experiment.items())
+        st.button(f"Run the experiment ({shown})", key=key, on_click=state.apply, args=(page, poll.experiment))
+
+
+def guess(poll, container=st):
+    """A learner on their own commits to a guess before looking, then checks it against what
+    the page shows: a small button beside the prompt, so the figure stays on the first screen.
+    The guess is kept for the session (not in the link)."""
+    locked, checked = f"guess.locked.{poll.id}", f"guess.checked.{poll.id}"
+    mine = st.session_state.get(locked)
+    if mine not in poll.choices:
+        label = "Make a guess"
+    elif st.session_state.get(checked):
+        label = "✓ Right" if mine == poll.right else "✗ Not quite"
+    else:
+        label = "Guess locked in"
+    with container.popover(label, width="stretch"):
+        if mine not in poll.choices:
+            choice = st.radio("Commit to a guess before you look:", poll.choices, index=None,
+                              key=f"guess.choice.{poll.id}")
+            st.button("Lock in my guess", key=f"guess.lock.{poll.id}", type="primary",
+                      disabled=choice is None, on_click=_lock, args=(poll,))
+            return
+        st.markdown(f"You guessed: **{mine}**")
+        if not st.session_state.get(checked):
+            st.caption("Now look at the figure (or run the experiment), then check.")
+            _experiment_button(poll, f"guess.experiment.{poll.id}")
+            st.button("Check my guess", key=f"guess.check.{poll.id}", type="primary",
+                      on_click=st.session_state.__setitem__, args=(checked, True))
+        elif mine == poll.right:
+            st.success(f"Right. The experiment shows: **{poll.right}**.")
+        else:
+            st.info(f"The experiment shows: **{poll.right}**. Look at the figure again: where "
+                    "does it show that?")
+            _experiment_button(poll, f"guess.experiment.{poll.id}")
+        st.button("Guess again", key=f"guess.again.{poll.id}", on_click=_unlock, args=(poll,))
+
+
+def _lock(poll):
+    st.session_state[f"guess.locked.{poll.id}"] = st.session_state.get(f"guess.choice.{poll.id}")
+
+
+def _unlock(poll):
+    for name in ("locked", "checked", "choice"):
+        st.session_state.pop(f"guess.{name}.{poll.id}", None)
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -143,11 +199,7 @@ def _poll_box(poll, code):
         charts.plotly(st, figures.poll_answers(poll.choices, counts, poll.right),
                       config={"displayModeBar": False}, key=f"poll.chart.{poll.id}")
         st.caption(f"{answered} answered. ✓ marks what the experiment shows: now try it and see.")
-        if poll.experiment:
-            page = SETTINGS_OF.get(poll.id.split(".")[0], poll.id.split(".")[0])
-            shown = ", ".join(f"{name} = {value}" for name, value in poll.experiment.items())
-            st.button(f"Run the experiment ({shown})", key=f"poll.experiment.{poll.id}",
-                      on_click=state.apply, args=(page, poll.experiment))
+        _experiment_button(poll, f"poll.experiment.{poll.id}")
         return
     if polls.is_teacher(code, _teacher_token()):
         st.markdown(f"**{answered}** {'student has' if answered == 1 else 'students have'} answered.")
