@@ -5,6 +5,18 @@ from rnnviz import analysis, cliff, figures
 from ui import charts, compute, lesson, state
 
 PAGE = "cliff"
+
+
+def step_summary(label, path_w, path_b, step, lr, clip):
+    """Where one path is at the scrubber's step, in words: the point, its loss and gradient, and
+    how far the next step moves it."""
+    loss, grad_w, grad_b = (float(v) for v in cliff.loss_and_grad(path_w[step], path_b[step]))
+    norm = float(np.hypot(grad_w, grad_b))
+    moved = lr * (min(norm, clip) if clip is not None else norm)
+    return (f"**{label.capitalize()}**, step {step}: (w, b) = ({path_w[step]:.2f}, {path_b[step]:.2f}), "
+            f"loss {loss:.2g}, ‖gradient‖ {norm:.3g}, so the next step is {moved:.3g} long.")
+
+
 text = lesson.page_header("cliff")
 
 controls, view = st.columns([1, 3], gap="large")
@@ -20,9 +32,13 @@ else:  # rounded, so that nearby settings share a cached surface
     box = [tuple(round(v, 1) for v in side) for side in cliff.view_box(list(paths.values()))]
     w, b, loss = compute.cliff_surface(*box)
 with view:
-    charts.plotly(st, figures.loss_surface(
-        w, b, loss, paths, valley=cliff.valley_floor(w, b),
+    map_slot = st.empty()  # drawn after the scrubber under it is read
+    step = state.widget(PAGE, "step", high=iterations)
+    charts.plotly(map_slot, figures.loss_surface(
+        w, b, loss, paths, valley=cliff.valley_floor(w, b), at=step,
         title="The loss over (w, b): a cliff" + (" (around the paths)" if map_view != "whole" else "")))
+    st.markdown("  \n".join(step_summary(label, path_w, path_b, step, lr, threshold if k else None)
+                         for k, (label, (path_w, path_b)) in enumerate(paths.items())))
     biggest = int(np.argmax(plain[2]))
     jump = float(np.hypot(np.diff(plain[0]), np.diff(plain[1])).max())
     st.markdown(f"Largest gradient on the way: **{plain[2][biggest]:.3g}** at step {biggest + 1}. "

@@ -657,10 +657,10 @@ def text_activation(text, values, unit, per_line=64):
 
 # --- Exploding gradients: Pascanu's cliff -------------------------------------------------
 
-def loss_surface(w, b, loss, paths=None, valley=None, title="The loss over (w, b): a cliff"):
+def loss_surface(w, b, loss, paths=None, valley=None, title="The loss over (w, b): a cliff", at=None):
     """log10 of the loss over (w, b) as a contour map, with gradient-descent paths on it (the
-    first black, the second orange, both edged in white to stand out on any colour) and the
-    valley floor `valley` (b for each w) dashed."""
+    first black, the second orange, both edged in white to stand out on any colour), the
+    valley floor `valley` (b for each w) dashed, and a large ring on each path at step `at`."""
     contour = dict(type="contour", x=w, y=b, z=np.log10(np.maximum(loss, 1e-12)),
                    colorscale=SEQUENTIAL, contours=dict(coloring="heatmap"),
                    colorbar=dict(title=dict(text="log₁₀ loss")),
@@ -674,6 +674,11 @@ def loss_surface(w, b, loss, paths=None, valley=None, title="The loss over (w, b
         data.append(dict(type="scatter", x=path_w, y=path_b, mode="lines+markers", name=label,
                          line=dict(color=colour, width=3),
                          marker=dict(size=size, color=colour, line=dict(color="#FFFFFF", width=1.5))))
+        if at is not None and at < len(path_w):
+            data.append(dict(type="scatter", x=[path_w[at]], y=[path_b[at]], mode="markers",
+                             showlegend=False, marker=dict(size=26 - 6 * (k % 2), color="rgba(0,0,0,0)",
+                                                           symbol="circle", line=dict(color=colour, width=4)),
+                             hovertemplate=f"{label}, step {at}: " + "w = %{x:.3f}, b = %{y:.3f}<extra></extra>"))
     return _figure(data, title, height=520, legend=dict(orientation="h", y=-0.15),
                    xaxis=_axis("w", range=[float(np.min(w)), float(np.max(w))]),
                    yaxis=_axis("b", range=[float(np.min(b)), float(np.max(b))]))

@@ -208,6 +208,24 @@ def test_cliff_page_defaults_and_the_diverging_button():
     assert any("Diverged at step" in e and "clip" in e for e in texts(at, "error"))
 
 
+def test_cliff_scrubber_rings_both_paths_at_its_step_and_stays_within_the_steps_taken():
+    """The step scrubber: a ring on each path at step k, the numbers there in words (the
+    unclipped step across the wall is the 745-gradient one), and a link asking for a step past
+    the last one is clamped to it."""
+    at = open_page("cliff", {"step": "32"})
+    figure = plotly_figures(at)[0]
+    rings = [d for d in figure["data"] if d.get("showlegend") is False]
+    paths = [d for d in figure["data"] if d.get("mode") == "lines+markers"]
+    assert [(r["x"][0], r["y"][0]) for r in rings] == [(p["x"][32], p["y"][32]) for p in paths]
+    said = " ".join(texts(at, "markdown"))
+    assert "**Gradient descent**, step 32" in said and "‖gradient‖ 745" in said
+    # the Try prompt's question: 372 for the unclipped step, lr x c = 0.5 for the clipped one
+    assert "the next step is 372 long" in said and "the next step is 0.5 long" in said
+    at = open_page("cliff", {"step": "150", "iters": "20"})
+    assert at.slider(key="cliff.step").value == 20
+    assert_no_exception(at)
+
+
 def test_steps_to_solve_table_reads_the_shipped_sweep():
     shipped = json.loads(DEFAULT_OUT.read_text())
     rows = {(r["task"], r["cell"]): r for r in rnnviz.experiments.steps_to_solve(shipped)}

@@ -219,6 +219,9 @@ PAGES = {
         Setting("lr", "Learning rate", "float", 0.5, 0.01, 5.0, 0.01),
         Setting("c", "Clipping threshold (norm)", "float", 1.0, 0.05, 20.0, 0.05),
         Setting("iters", "Gradient steps", "int", 40, 5, 200, 5),
+        Setting("step", "Step along the paths", "int", 0, 0, 200, 1,
+                help="Follow both paths one gradient step at a time: the rings on the map and "
+                     "the numbers under it are at this step."),
         Setting("map", "Map", "choice", "paths", choices=("paths", "whole"),
                 labels={"paths": "around the paths", "whole": "the whole surface"}),
     ),
