@@ -22,7 +22,9 @@ with view:
     lesson.show_equations(text)
     st.markdown(f"**Step $t = {t}$**, reading $x_{{{t}}} = {numbers[t - 1]:g}$. "
                 "Each column is one vector of the sum; each row is one hidden unit.")
-    charts.plotly(st, figures.step_vectors(terms, activation), config={"displayModeBar": False})
+    chart = st.empty()  # drawn once the switch under it is read
+    fit = state.widget(PAGE, "fit")
+    charts.plotly(chart, figures.step_vectors(terms, activation, fit), config={"displayModeBar": False})
 st.latex(formulas.rnn_step(terms, activation, t, full_matrices=hidden_size <= 4))
 lesson.show_prompts(text, kind="Try")
 lesson.show_more(text)

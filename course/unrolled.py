@@ -18,12 +18,14 @@ full, truncated = compute.unrolled_traces(seq_len, hidden_size, activation, radi
 grad_norm = full.grad_hidden_norm[0]
 
 with view:
-    graph = figures.unrolled_graph(full.inputs[0, :, 0], full.hidden[0], grad_norm, back,
-                                   loss_steps={seq_len})
-    charts.plotly(st, graph, config={"displayModeBar": False})
+    chart = st.empty()  # drawn once the switch under it is read
     st.caption("Colour: ‖∂L/∂h_t‖ relative to ‖∂L/∂h_T‖ at the loss, on one scale for every "
-               "setting. White: the backward pass has not reached h_t yet; black: its gradient "
-               "is exactly 0 (a dead ReLU unit passes nothing back).")
+               "setting unless fitted to these values. White: the backward pass has not reached "
+               "h_t yet; black: its gradient is exactly 0 (a dead ReLU unit passes nothing back).")
+    fit = state.widget(PAGE, "fit")
+    graph = figures.unrolled_graph(full.inputs[0, :, 0], full.hidden[0], grad_norm, back,
+                                   loss_steps={seq_len}, fit=fit)
+    charts.plotly(chart, graph, config={"displayModeBar": False})
     direct = full.grad_hidden_direct[0, back - 1]
     total = full.grad_hidden[0, back - 1]
     st.markdown(f"**Backward pass at step $t = {back}$:** $\\|\\partial L/\\partial h_{{{back}}}\\|"

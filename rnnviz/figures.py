@@ -97,18 +97,23 @@ STEP_TITLES = ("W<sub>x</sub> x<sub>t</sub>", "+ W<sub>h</sub> h<sub>t−1</sub>
                "= a<sub>t</sub>", "h<sub>t</sub> = f(a<sub>t</sub>)")
 
 
-def step_vectors(terms, activation="tanh"):
+def step_vectors(terms, activation="tanh", fit=False):
     """The vectors of h_t = f(W_x x_t + W_h h_{t-1} + b) side by side, values printed:
     one column per term (customdata names it), one row per hidden unit. One colour scale for
-    every step and setting, −1 to 1 (tanh's range), so colours compare from t to t."""
+    every step and setting, −1 to 1 (tanh's range), so colours compare from t to t; fit=True
+    spans ± the largest value shown instead (ReLU's values past 1, or tiny ones)."""
     H = len(terms["h_t"])
     values = np.stack([np.asarray(terms[c], dtype=np.float64) for c in STEP_COLUMNS], axis=1)
+    finite = np.abs(values[np.isfinite(values)])
+    bound = float(finite.max()) if fit and finite.size and finite.max() > 0 else 1.0
+    ticks = ([-1, 0, 1], ["≤ −1", "0", "≥ 1"]) if not fit else (
+        [-bound, 0, bound], [f"{-bound:.3g}", "0", f"{bound:.3g}"])
     titles = [t.replace("f(", f"{activation}(") for t in STEP_TITLES]
     heatmap = dict(type="heatmap", z=values, x=titles, y=[f"unit {k + 1}" for k in range(H)],
                    customdata=np.tile(np.array(STEP_COLUMNS, dtype=object), (H, 1)),
                    text=np.round(values, 2), texttemplate="%{text:.2f}", textfont=dict(size=16),
-                   colorscale=DIVERGING, zmin=-1.0, zmax=1.0, xgap=14, ygap=3,
-                   colorbar=dict(tickvals=[-1, 0, 1], ticktext=["≤ −1", "0", "≥ 1"]),
+                   colorscale=DIVERGING, zmin=-bound, zmax=bound, xgap=14, ygap=3,
+                   colorbar=dict(tickvals=ticks[0], ticktext=ticks[1]),
                    hovertemplate="%{y}, %{x}: %{z:.4f}<extra></extra>")
     return _figure([heatmap], height=110 + 42 * H,
                    xaxis=dict(side="top", tickfont=dict(size=16), fixedrange=True),
@@ -178,11 +183,12 @@ def _hline(y, label):
 UNROLLED_SCALE = (-6, 2)  # log10 of ||dL/dh_t|| / ||dL/dh_T||: one scale for every setting
 
 
-def unrolled_graph(inputs, hidden, grad_norm, backward_t, loss_steps):
+def unrolled_graph(inputs, hidden, grad_norm, backward_t, loss_steps, fit=False):
     """x_t -> h_t -> y_t for t = 1..T with h_{t-1} -> h_t edges. The h nodes the backward pass
     has reached (t >= backward_t) are coloured by ||dL/dh_t|| relative to the last step's, on
     one fixed log scale (UNROLLED_SCALE, clamped at its ends), so fading compares between
-    settings; white: not reached yet; black: a gradient of exactly 0 (e.g. dead ReLU units)."""
+    settings, or with fit=True on whole decades spanning just these values; white: not
+    reached yet; black: a gradient of exactly 0 (e.g. dead ReLU units)."""
     T = len(inputs)
     t = steps(T)
     edges_x, edges_y = [], []
@@ -202,6 +208,12 @@ def unrolled_graph(inputs, hidden, grad_norm, backward_t, loss_steps):
                              neginf=UNROLLED_SCALE[0])  # an overflow draws at the top end
     zero = reached & (np.asarray(grad_norm) == 0)
     coloured = reached & ~zero
+    low, high = UNROLLED_SCALE
+    shown = relative[np.asarray(grad_norm) > 0]
+    if fit and shown.size:
+        low, high = int(np.floor(shown.min())), int(np.ceil(shown.max()))
+        low, high = (low - 1, high + 1) if low == high else (low, high)
+    tick_step = max(1, -(-(high - low) // 5))
     hover = [f"h_{k + 1} = [{', '.join(f'{v:.3f}' for v in hidden[k][:8])}]"
              + (f"<br>‖∂L/∂h_{k + 1}‖ = {grad_norm[k]:.3g}" if reached[k] else "<br>not reached yet")
              for k in range(T)]
@@ -221,12 +233,12 @@ def unrolled_graph(inputs, hidden, grad_norm, backward_t, loss_steps):
                     hovertext=[hover[k - 1] for k in t[where]], hoverinfo="text")
 
     gradient_nodes = nodes(coloured, "h_t", relative[coloured],
-                           np.where(relative[coloured] > -2.5, "#222222", "white"))  # dark on yellow
+                           np.where(relative[coloured] > low + 0.44 * (high - low), "#222222", "white"))  # dark on yellow
     gradient_nodes["marker"].update(
-        colorscale=SEQUENTIAL, cmin=UNROLLED_SCALE[0], cmax=UNROLLED_SCALE[1], showscale=True,
+        colorscale=SEQUENTIAL, cmin=low, cmax=high, showscale=True,
         colorbar=dict(title=dict(text="‖∂L/∂h<sub>t</sub>‖ ÷ ‖∂L/∂h<sub>T</sub>‖"), len=0.9,
-                      tickvals=list(range(UNROLLED_SCALE[0], UNROLLED_SCALE[1] + 1, 2)),
-                      ticktext=[_power_of_ten(k) for k in range(UNROLLED_SCALE[0], UNROLLED_SCALE[1] + 1, 2)]))
+                      tickvals=list(range(low, high + 1, tick_step)),
+                      ticktext=[_power_of_ten(k) for k in range(low, high + 1, tick_step)]))
     data = [
         dict(type="scatter", x=edges_x, y=edges_y, mode="lines", name="edges",
              line=dict(color="#888888", width=2), hoverinfo="skip"),

@@ -196,3 +196,17 @@ def test_every_builder_serialises_to_a_valid_figure(lstm_trace):
     points = {(v["t"], v["unit"]): v["h"] for v in trajectories["data"]["values"]}
     T, H = lstm_trace.hidden[0].shape
     assert len(points) == T * H and points[(T, f"unit {H}")] == pytest.approx(lstm_trace.hidden[0, -1, -1])
+
+
+def test_fit_switch_spans_the_values_shown_and_fixed_is_the_same_for_every_setting(lstm_trace):
+    """A fixed scale per page, with a switch to fit the colours to the values shown."""
+    terms = {c: np.array([0.001, -0.002]) for c in figures.STEP_COLUMNS}
+    fixed, fitted = figures.step_vectors(terms).data[0], figures.step_vectors(terms, fit=True).data[0]
+    assert (fixed.zmin, fixed.zmax) == (-1.0, 1.0)
+    assert (fitted.zmin, fitted.zmax) == pytest.approx((-0.002, 0.002))
+    norms = np.array([1e-3, 1e-2, 0.5, 1.0])  # relative to the last: 10^-3 .. 1
+    graph = {fit: figures.unrolled_graph(np.zeros(4), np.zeros((4, 2)), norms, 1, {4}, fit=fit)
+             for fit in (False, True)}
+    marker = {fit: next(d for d in g.data if d.name == "h_t").marker for fit, g in graph.items()}
+    assert (marker[False].cmin, marker[False].cmax) == figures.UNROLLED_SCALE
+    assert (marker[True].cmin, marker[True].cmax) == (-3, 0)

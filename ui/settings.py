@@ -161,6 +161,9 @@ PAGES = {
         Setting("scale", "Weight scale", "float", 1.0, 0.1, 3.0, 0.1,
                 help="Multiplies W_x and W_h: small weights keep h_t small, large ones saturate tanh."),
         Setting("t", "Time step t", "int", 3, 1, 12, 1),
+        Setting("fit", "Fit the colours to these values", "bool", False,
+                help="Off: one colour scale for every setting, so colours compare between "
+                     "settings. On: the scale spans just the values shown, to see small differences."),
     ),
     "unrolled": (
         Setting("T", "Sequence length T", "int", 12, 2, 30, 1),
@@ -172,6 +175,9 @@ PAGES = {
                 help="Walk the backward pass from t = T down to t = 1."),
         Setting("k", "Truncation window k", "int", 4, 1, 30, 1,
                 help="Truncated BPTT: the gradient flows back at most k steps."),
+        Setting("fit", "Fit the colours to these values", "bool", False,
+                help="Off: one colour scale for every setting, so colours compare between "
+                     "settings. On: the scale spans just the values shown, to see small differences."),
     ),
     "vanishing": (
         Setting("T", "Sequence length T", "int", 50, 2, 500, 1),
