@@ -232,8 +232,8 @@ def unrolled_graph(inputs, hidden, grad_norm, backward_t, loss_steps, fit=False)
                     textfont=dict(size=11, color=text_colour),
                     hovertext=[hover[k - 1] for k in t[where]], hoverinfo="text")
 
-    gradient_nodes = nodes(coloured, "h_t", relative[coloured],
-                           np.where(relative[coloured] > low + 0.44 * (high - low), "#222222", "white"))  # dark on yellow
+    bright = relative[coloured] > low + 0.44 * (high - low)  # dark text on the yellow end
+    gradient_nodes = nodes(coloured, "h_t", relative[coloured], np.where(bright, "#222222", "white"))
     gradient_nodes["marker"].update(
         colorscale=SEQUENTIAL, cmin=low, cmax=high, showscale=True,
         colorbar=dict(title=dict(text="‖∂L/∂h<sub>t</sub>‖ ÷ ‖∂L/∂h<sub>T</sub>‖"), len=0.9,
