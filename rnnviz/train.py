@@ -32,6 +32,7 @@ class History:
     diverged_at: int | None = None  # the step whose loss or gradient was not finite
     diverged_reason: str | None = None
     stopped_early: bool = False     # the progress callback asked to stop
+    checkpoint: dict | None = None  # all it takes to go on training (train's resume=); None if diverged
 
     @property
     def steps_done(self):
@@ -143,8 +144,29 @@ def _global_norm(parameters):
     return math.sqrt(sum(float(p.grad.double().pow(2).sum()) for p in parameters if p.grad is not None))
 
 
+def _numpy_tree(value):
+    """A checkpoint's tensors as numpy arrays (picklable, no torch storage shared)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy().copy()
+    if isinstance(value, dict):
+        return {k: _numpy_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_numpy_tree(v) for v in value)
+    return value
+
+
+def _torch_tree(value):
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value.copy())
+    if isinstance(value, dict):
+        return {k: _torch_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_torch_tree(v) for v in value)
+    return value
+
+
 def train(model, task, steps=200, lr=1e-2, optimizer="adam", clip=None, tbptt=None,
-          dropout=0.0, batch_size=32, seed=0, record_every=None, progress=None):
+          dropout=0.0, batch_size=32, seed=0, record_every=None, progress=None, resume=None):
     """Train `model` in place on fresh batches of `task`; return its History.
 
     clip: None, ("norm", c) to rescale the whole gradient to norm <= c, or ("value", c)
@@ -154,8 +176,18 @@ def train(model, task, steps=200, lr=1e-2, optimizer="adam", clip=None, tbptt=No
     progress(step, loss, history) is called after each update; returning False stops.
     A non-finite loss, gradient or parameter stops training without raising: the
     History says where and why, and the model keeps its last finite parameters.
+    resume: the History.checkpoint of an earlier call with the same arguments but fewer steps
+    (a pause); training goes on from there to `steps` updates in all, exactly as one call
+    would have (weights, optimizer moments, the data and dropout draws), and the History
+    holds every step's numbers from the first. Snapshots (record_every) before the
+    checkpoint are in the earlier History.
     """
     _check(optimizer, clip, tbptt, dropout, steps, lr, batch_size, model)
+    start = 0 if resume is None else int(resume["step"])
+    if not 0 <= start <= steps:
+        raise ValueError(f"the checkpoint is at step {start}, past the {steps} steps asked for")
+    if resume is not None:
+        model.params = {name: torch.from_numpy(value.copy()) for name, value in resume["params"].items()}
     module, head = model.to_torch()
     parameters = list(module.parameters()) + list(head.parameters())
     opt = (torch.optim.Adam(parameters, lr=lr) if optimizer == "adam"
@@ -167,8 +199,15 @@ def train(model, task, steps=200, lr=1e-2, optimizer="adam", clip=None, tbptt=No
     # per-step records, filled in place: the History a progress callback gets holds views of
     # the steps done so far, so a callback on every step costs nothing per step
     losses, norms, clipped_norms, accuracies = (np.empty(int(steps)) for _ in range(4))
-    done = 0
-    hist = History(losses[:0], norms[:0], clipped_norms[:0], None)
+    if resume is not None:
+        opt.load_state_dict(_torch_tree(resume["optimizer"]))
+        data_generator.set_state(torch.from_numpy(resume["data_generator"].copy()))
+        dropout_generator.set_state(torch.from_numpy(resume["dropout_generator"].copy()))
+        for buffer, name in ((losses, "loss"), (norms, "grad_norm"), (clipped_norms, "clipped_grad_norm"),
+                             (accuracies, "accuracy")):
+            buffer[:start] = resume[name]
+    done = start
+    hist = History(losses[:done], norms[:done], clipped_norms[:done], None)
 
     def snapshot(updates):
         model.load_torch(module, head)
@@ -180,9 +219,9 @@ def train(model, task, steps=200, lr=1e-2, optimizer="adam", clip=None, tbptt=No
         hist.accuracy = accuracies[:done] if task.loss == "ce" else None
         return hist
 
-    if record_every:
+    if record_every and start == 0:
         snapshot(0)
-    for step in range(int(steps)):
+    for step in range(start, int(steps)):
         x, y = task.sample(batch_size, data_generator)
         opt.zero_grad(set_to_none=False)
         loss, accuracy = _forward_backward(module, head, x.to(model.dtype), y, task, tbptt,
@@ -217,6 +256,13 @@ def train(model, task, steps=200, lr=1e-2, optimizer="adam", clip=None, tbptt=No
     if record_every and done not in hist.traces:
         snapshot(done)
     finish()
+    if hist.diverged_at is None:
+        hist.checkpoint = {"step": done, "params": model.numpy_params(),
+                           "optimizer": _numpy_tree(opt.state_dict()),
+                           "data_generator": data_generator.get_state().numpy().copy(),
+                           "dropout_generator": dropout_generator.get_state().numpy().copy(),
+                           "loss": losses[:done].copy(), "grad_norm": norms[:done].copy(),
+                           "clipped_grad_norm": clipped_norms[:done].copy(), "accuracy": accuracies[:done].copy()}
     # the finished History owns arrays of its own length, not views of the buffers
     hist.loss, hist.grad_norm, hist.clipped_grad_norm = (a.copy() for a in (hist.loss, hist.grad_norm,
                                                                               hist.clipped_grad_norm))

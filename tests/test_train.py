@@ -96,3 +96,38 @@ def test_bad_arguments_are_refused_clearly(kwargs, message):
     task = rnnviz.tasks.get("sine", seq_len=5)
     with pytest.raises(ValueError, match=message):
         rnnviz.train(rnnviz.Model("rnn", 1, 2, 1), task, steps=1, **kwargs)
+
+
+@pytest.mark.parametrize("cell,task_name,kwargs", [
+    ("lstm", "adding", dict(optimizer="adam", clip=("norm", 1.0))),
+    ("gru", "copy", dict(optimizer="adam", dropout=0.3)),
+    ("rnn", "sine", dict(optimizer="sgd", lr=0.05, clip=("value", 0.5), tbptt=4)),
+])
+def test_a_paused_run_resumed_is_the_uninterrupted_run_to_the_last_bit(cell, task_name, kwargs):
+    """The lab's Pause / Step / Resume: 12 steps, then 1, then the rest, from checkpoints,
+    give exactly the weights and per-step numbers of one run of 30 steps."""
+    task = rnnviz.tasks.get(task_name, seq_len=12)
+
+    def model():
+        return rnnviz.Model(cell, task.input_size, 8, task.output_size, seed=3)
+
+    settings = dict(lr=kwargs.pop("lr", 0.01), batch_size=8, seed=5, record_every=10, **kwargs)
+    whole_model = model()
+    whole = rnnviz.train(whole_model, task, steps=30, **settings)
+    paused = rnnviz.train(model(), task, steps=12, **settings)
+    stepped = rnnviz.train(model(), task, steps=13, resume=paused.checkpoint, **settings)
+    resumed_model = model()
+    resumed = rnnviz.train(resumed_model, task, steps=30, resume=stepped.checkpoint, **settings)
+    assert paused.steps_done == 12 and stepped.steps_done == 13 and resumed.steps_done == 30
+    for name in ("loss", "grad_norm", "clipped_grad_norm"):
+        np.testing.assert_array_equal(getattr(resumed, name), getattr(whole, name))
+    for name, value in whole_model.numpy_params().items():
+        np.testing.assert_array_equal(resumed_model.numpy_params()[name], value)
+    assert set(whole.traces) == {0, 10, 20, 30} and {0, 10, 20, 30} <= set(paused.traces) | set(resumed.traces)
+
+
+def test_a_checkpoint_past_the_steps_asked_for_is_refused():
+    task = rnnviz.tasks.get("sine", seq_len=5)
+    run = rnnviz.train(rnnviz.Model("rnn", 1, 4, 1, seed=0), task, steps=6, batch_size=4)
+    with pytest.raises(ValueError, match="past the 3 steps"):
+        rnnviz.train(rnnviz.Model("rnn", 1, 4, 1, seed=0), task, steps=3, batch_size=4, resume=run.checkpoint)
