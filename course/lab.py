@@ -9,7 +9,8 @@ PAGE = "lab"
 text = lesson.page_header("lab")
 
 # the main controls and Train first, on the first screen; the run's progress right under them
-pick_task, pick_cells, train_column, stop_column = st.columns([2, 3, 1, 1], vertical_alignment="bottom")
+pick_task, pick_cells, train_column, pause_column, step_column, stop_column = st.columns(
+    [3, 4, 1.3, 1.3, 1.3, 1.3], vertical_alignment="bottom")
 with pick_task:
     task_name = state.widget(PAGE, "task")
     task = rnnviz.tasks.get(task_name, seq_len=2)
@@ -53,13 +54,49 @@ if settings["k"] and settings["bi"] and task.allows_bidirectional:
 
 results = st.session_state.setdefault("lab.results", {})
 key = runs.run_key(settings)
-start = train_column.button("Train", type="primary", width="stretch", disabled=not cells, key="lab.train")
-stop_column.button("Stop", on_click=runs.detach, args=(key,), width="stretch",
+store = results.get(key)
+paused = (store or {}).get("paused")  # {network: checkpoint, snapshots} while paused
+paused_at = next(iter(paused.values()))["checkpoint"]["step"] if paused else 0
+complete = bool(store and store.get("finished") and not paused)
+
+
+def pause(run_key):
+    runs.detach(st.session_state.get("lab.running", run_key))
+    st.session_state["lab.pause"] = run_key
+
+
+def stop(run_key):
+    runs.detach(st.session_state.get("lab.running", run_key))
+    stopped = results.get(run_key)
+    if stopped and stopped.get("paused"):
+        stopped.update(paused=None, finished=False)  # ended here: what was learned stays
+
+
+start = train_column.button("Resume" if paused else "Train", type="primary", width="stretch",
+                            disabled=not cells, key="lab.train",
+                            help="Go on from the pause to the last step." if paused else None)
+pause_column.button("Pause", on_click=pause, args=(key,), width="stretch", disabled=not cells or bool(paused),
+                    help="Hold the race at the step it has reached; then Step through it or Resume.")
+step = step_column.button("Step", width="stretch", disabled=not cells or complete, key="lab.step",
+                          help="One training step of every network, then hold.")
+stop_column.button("Stop", on_click=stop, args=(key,), width="stretch",
                    help="Stop watching and keep what has been learned so far. Classmates training "
                         "the same run keep theirs; a run nobody watches stops.")
+
+part = None  # which part of the run to train now: from a pause (start) up to a step (until)
 if start:
+    part = {"start": paused, "until": None}
+elif step:
+    part = {"start": paused, "until": paused_at + 1}
+elif st.session_state.pop("lab.pause", None) == key and store and not store.get("finished"):
+    reached = min((len(run["loss"]) for run in store["runs"].values()), default=0)
+    if reached:  # the pause's checkpoint: the run again up to the step on screen (deterministic)
+        part = {"start": None, "until": reached}
+if part is not None:
+    earlier = results.get(key)
     results.clear()  # one result per learner: a finished run's arrays only, a few hundred KB
-    results[key] = {}
+    results[key] = earlier if part["start"] else {}
+    st.session_state["lab.running"] = runs.part_key(settings, **part)
 
     def show(progress):
         results[key] = {"runs": progress["runs"], "finished": False}  # kept if this watcher stops
@@ -71,7 +108,7 @@ if start:
                     "This starts by itself.")
 
     try:
-        results[key] = runs.watch(settings, show, queued)
+        results[key] = runs.watch(settings, show, queued, **part)
     except runs.TrainingFailed as error:
         results.pop(key, None)
         status.error(f"The training workers could not run this ({quoted(str(error))}). Press Train "
@@ -79,6 +116,8 @@ if start:
                      f"(see the README, {runs.SCHEDULER_ENV}).")
     else:
         status.empty()
+        if bool(results[key].get("paused")) != bool(paused):
+            st.rerun()  # the buttons above were drawn for before: Train / Resume, Pause, Step
     progress_bar.empty()
     live_chart.empty()
 

@@ -176,6 +176,31 @@ def test_training_shows_progress_and_stop_keeps_what_was_learned(app_url, browse
         context.close()
 
 
+def test_pause_holds_the_race_step_moves_it_one_step_and_resume_goes_on(app_url, browser):
+    """Pause while the bar is up: the page holds at a step k it says, with Step and Resume;
+    Step makes it k + 1; Resume trains on to the end."""
+    context, page, _ = open_page(browser, app_url, PAGES["lab"] + "?steps=400&T=20&cells=rnn_tanh,lstm")
+    try:
+        page.get_by_role("button", name="Train").click()
+        page.wait_for_function("() => /step [0-9]+ of 400/.test(document.body.innerText)", timeout=60_000)
+        page.get_by_role("button", name="Pause").click()
+        page.get_by_text("Paused at step").wait_for(timeout=60_000)
+        wait_for_app(page)
+        held = int(page.get_by_text("Paused at step").inner_text().split("step ")[1].split(" ")[0])
+        assert 0 < held < 400
+        page.get_by_role("button", name="Step").click()
+        page.get_by_text(f"Paused at step {held + 1} of 400").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Resume").click()
+        page.get_by_text("What the trained networks do").wait_for(timeout=120_000)
+        wait_for_app(page)
+        assert page.get_by_text("Paused at step").count() == 0
+        assert page.locator('[data-testid="stException"]').count() == 0
+        steps_drawn = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0]._fullData[0]._length")
+        assert steps_drawn == 400
+    finally:
+        context.close()
+
+
 def _step_shown(page):
     text = page.locator('[data-testid="stProgress"]').inner_text()
     return int(text.split("step ")[1].split(" ")[0]) if "step " in text else 0

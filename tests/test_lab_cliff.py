@@ -184,6 +184,26 @@ def test_lab_compares_cells_on_the_same_data():
     assert "**LSTM**" in verdict
 
 
+def test_lab_step_step_resume_ends_exactly_where_train_does():
+    """Step from the start holds both networks at step 1, again at 2, with the Pause note and
+    a Resume button; Resume runs to the end; the curves and the verdict are Train's own."""
+    link = {"task": "adding", "cells": "rnn_tanh,lstm", "T": "10", "steps": "60"}
+    whole = plotly_figures(lab_train(open_page("lab", link)))[0]
+    at = open_page("lab", link)
+    for held in (1, 2):
+        at.button(key="lab.step").click().run()
+        assert_no_exception(at)
+        assert any(f"Paused at step {held} of 60" in box for box in texts(at, "info"))
+        assert [len(t["y"]) for t in plotly_figures(at)[0]["data"]] == [held, held]
+        assert at.button(key="lab.train").label == "Resume"
+    at.button(key="lab.train").click().run()
+    assert_no_exception(at)
+    resumed = plotly_figures(at)[0]
+    assert at.button(key="lab.train").label == "Train" and not any("Paused" in b for b in texts(at, "info"))
+    for a, b in zip(resumed["data"], whole["data"]):
+        np.testing.assert_array_equal(a["y"], b["y"])
+
+
 def test_lab_copy_task_reports_accuracy_and_bad_link_values_get_notices():
     at = open_page("lab", {"task": "copy", "cells": "gru,transformer", "lr": "abc", "steps": "20",
                            "T": "5"})

@@ -29,7 +29,11 @@ def show_results(store, settings):
     """Verdicts, curves and what the trained networks do, for a finished or stopped run."""
     task_name = settings["task"]
     runs = store["runs"]
-    if not store["finished"]:
+    if store.get("paused"):
+        step = next(iter(store["paused"].values()))["checkpoint"]["step"]
+        st.info(f"Paused at step {step} of {settings['steps']}: press **Step** for one more step of "
+                "every network, **Resume** to go on, **Stop** to end here.")
+    elif not store["finished"]:
         st.warning("Training was stopped: below is what was learned up to that point.")
     for name, run in runs.items():
         if run["diverged_at"] is not None:

@@ -150,24 +150,35 @@ class TrainingFailed(RuntimeError):
     """The training workers or their scheduler could not run a training."""
 
 
-def watch(settings, on_progress, on_queued, session=None):
-    """The finished run for these settings: from the server-wide cache, or by attaching to the
-    run in progress, or by starting it. on_progress(progress) is called as it comes (and makes
-    the Streamlit call that lets a rerun interrupt this); on_queued() while it waits for a worker.
-    Returns the job's result: {"runs": {...}, "finished": bool}."""
+def part_key(settings, start=None, until=None):
+    """A part of a run (the lab's Pause, Step, Resume) is a pure function of its settings and
+    the steps it spans, so it is shared and cached like a whole run; the part from the start to
+    the last step is the whole run."""
+    first = 0 if start is None else next(iter(start.values()))["checkpoint"]["step"]
+    last = settings["steps"] if until is None else min(int(until), settings["steps"])
+    whole = run_key(settings)
+    return whole if (first, last) == (0, settings["steps"]) else f"{whole}-{first}-{last}"
+
+
+def watch(settings, on_progress, on_queued, session=None, start=None, until=None):
+    """The finished run for these settings (or its part from `start` to `until`, see part_key):
+    from the server-wide cache, or by attaching to the run in progress, or by starting it.
+    on_progress(progress) is called as it comes (and makes the Streamlit call that lets a
+    rerun interrupt this); on_queued() while it waits for a worker.
+    Returns the job's result: {"runs": {...}, "finished": bool, "paused": ...}."""
     from distributed import Queue
 
-    key = run_key(settings)
+    key = part_key(settings, start, until)
     cached = finished().get(key)
     if cached is not None:
         return cached
     session = session or _session()
     try:
         dask = client()
-        future = dask.submit(job, settings, key, key=key, pure=False, retries=0)
+        future = dask.submit(job, settings, key, start, until, key=key, pure=False, retries=0)
         if future.done() and not future.result()["finished"]:  # a run stopped earlier: train it anew
             dask.cancel(future, force=True)
-            future = dask.submit(job, settings, key, key=key, pure=False, retries=0)
+            future = dask.submit(job, settings, key, start, until, key=key, pure=False, retries=0)
     except Exception as error:
         raise TrainingFailed(f"{type(error).__name__}: {error}") from error
     if session is not None and _session() == session:
@@ -189,7 +200,7 @@ def watch(settings, on_progress, on_queued, session=None):
     except Exception as error:
         raise TrainingFailed(f"{type(error).__name__}: {error}") from error
     if result["finished"]:
-        finished().put(key, result)
+        finished().put(run_key(settings) if result["paused"] is None else key, result)
     return result
 
 
@@ -259,9 +270,9 @@ def _wait(future, seconds):
         pass
 
 
-def job(settings, key):
-    """Runs on a worker: train every chosen cell with these settings, publishing progress and
-    stopping early when nobody watches any more."""
+def job(settings, key, start=None, until=None):
+    """Runs on a worker: train every chosen cell with these settings (from `start` to `until`,
+    see training.train_all), publishing progress and stopping early when nobody watches any more."""
     import torch
     from distributed import Queue, get_client, get_worker
 
@@ -284,7 +295,8 @@ def job(settings, key):
         scheduler.set_metadata([PROGRESS, key], _plain(progress))
 
     store = {}
-    training.train_all(settings, store, publish=publish, keep_going=still_watched, every=PUBLISH_SECONDS)
+    training.train_all(settings, store, publish=publish, keep_going=still_watched, every=PUBLISH_SECONDS,
+                       start=start, until=until)
     scheduler.set_metadata([PROGRESS, key], None)
     watchers.close()
     return store

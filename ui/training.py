@@ -25,21 +25,29 @@ def label(cell_choice, model):
     return CELL_LABELS[cell_choice] + (" bidirectional" if model.bidirectional else "")
 
 
-def train_all(settings, store, publish=None, keep_going=None, every=0.25):
+def train_all(settings, store, publish=None, keep_going=None, every=0.25, start=None, until=None):
     """Train every chosen cell at once, a race: one thread each, taking turns on the worker's
     core, all on the same data and seed (each run is deterministic whatever the turns). The
     results (plain arrays and numpy weights) go into `store` as they come. Every `every`
     seconds publish(progress) gets every network's losses so far; a keep_going() that returns
-    False stops every network, each keeping what it learned (store["finished"] stays False)."""
+    False stops every network, each keeping what it learned (store["finished"] stays False).
+
+    The lab's Pause, Step and Resume: `until` stops every network after that many steps (of the
+    settings' steps), and `start` ({network: what store["paused"] held}) goes on from a pause;
+    both give exactly the numbers of the whole run (rnnviz.train's resume). A run that ends
+    before the settings' last step leaves store["paused"] = {network: checkpoint and snapshots}."""
     task = rnnviz.tasks.get(settings["task"], seq_len=settings["T"])
     result = store.setdefault("runs", {})
     store["finished"] = False
+    steps = settings["steps"] if until is None else min(int(until), settings["steps"])
+    record_every = max(settings["steps"] // 4, 1)
     clip = None if settings["clip"] == "none" else (settings["clip"], settings["c"])
     models = {}
     for cell_choice in settings["cells"]:
         model = build(cell_choice, task, settings)
         models[label(cell_choice, model)] = model
     racing = {name: None for name in models}  # name -> its History so far (views that grow)
+    paused = {}
     lock, stop, failures = threading.Lock(), threading.Event(), []
     last_publish = [0.0]
 
@@ -47,7 +55,7 @@ def train_all(settings, store, publish=None, keep_going=None, every=0.25):
         racing[name] = history
         now = time.monotonic()
         with lock:
-            if now - last_publish[0] >= every or step + 1 == settings["steps"]:
+            if now - last_publish[0] >= every or step + 1 == steps:
                 last_publish[0] = now
                 _publish_race(racing, settings["steps"], result, publish)
                 if keep_going is not None and not keep_going():
@@ -56,13 +64,21 @@ def train_all(settings, store, publish=None, keep_going=None, every=0.25):
 
     def race(name):
         try:
+            earlier = (start or {}).get(name)
             history = rnnviz.train(
-                models[name], task, steps=settings["steps"], lr=settings["lr"], optimizer=settings["opt"],
+                models[name], task, steps=steps, lr=settings["lr"], optimizer=settings["opt"],
                 clip=clip, tbptt=settings["k"] or None, dropout=settings["drop"], batch_size=BATCH_SIZE,
-                seed=settings["seed"], record_every=max(settings["steps"] // 4, 1),
-                progress=lambda step, loss, history: progress(name, step, history))
+                seed=settings["seed"], record_every=record_every,
+                progress=lambda step, loss, history: progress(name, step, history),
+                resume=None if earlier is None else earlier["checkpoint"])
             with lock:
                 result[name] = summary(history, models[name])
+                if earlier is not None:  # the snapshots before the pause, where the whole run takes them
+                    result[name]["snapshots"] = {
+                        **{k: v for k, v in earlier["snapshots"].items() if k % record_every == 0},
+                        **result[name]["snapshots"]}
+                if history.checkpoint is not None and history.steps_done < settings["steps"]:
+                    paused[name] = {"checkpoint": history.checkpoint, "snapshots": result[name]["snapshots"]}
         except BaseException as error:  # noqa: BLE001 - raised again in the task's own thread
             failures.append(error)
             stop.set()
@@ -76,6 +92,7 @@ def train_all(settings, store, publish=None, keep_going=None, every=0.25):
         raise failures[0]
     store["runs"] = {name: result[name] for name in models}  # in the order chosen, whoever finished first
     store["finished"] = not stop.is_set()
+    store["paused"] = paused if store["finished"] and len(paused) == len(models) else None
     return store
 
 
