@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from ui import runs
+from ui import runs, training
 from ui.settings import defaults
 
 BASE = {name: value for name, value in defaults("lab").items() if not name.startswith("sweep_")}
@@ -142,8 +142,6 @@ def test_the_pages_default_views_are_computed_before_the_first_student_opens_the
 
 
 def test_the_lab_races_its_networks_side_by_side_with_the_numbers_each_gets_alone():
-    from ui import training
-
     chosen = settings(cells=["rnn_tanh", "lstm"], steps=300, T=20, seed=3)
     seen = []
     store = training.train_all(chosen, {}, publish=seen.append, every=0.0)
@@ -157,10 +155,40 @@ def test_the_lab_races_its_networks_side_by_side_with_the_numbers_each_gets_alon
 
 
 def test_stopping_a_race_stops_every_network_and_keeps_what_each_learned():
-    from ui import training
-
     calls = []
     store = training.train_all(settings(cells=["rnn_tanh", "gru"], steps=2000), {},
                                keep_going=lambda: calls.append(1) or len(calls) < 5, every=0.0)
     assert not store["finished"]
     assert all(0 < len(run["loss"]) < 2000 and "model" in run for run in store["runs"].values())
+
+
+def test_a_class_of_watchers_redraws_less_often_and_the_count_goes_back_to_zero(monkeypatch):
+    """Alone a watcher redraws twice a second; 60 in one server each every 1.5 s, so that their
+    redraws leave the core to the training; the count is of watchers still watching."""
+    monkeypatch.setattr(runs, "_watching", {"run": 1})
+    assert runs.redraw_seconds("run") == runs.REDRAW_SECONDS == 0.5
+    monkeypatch.setattr(runs, "_watching", {"run": 60})
+    assert runs.redraw_seconds("run") == 1.5
+    monkeypatch.setattr(runs, "_watching", {})
+    chosen = settings(seed=15)
+    counts = []
+    runs.watch(chosen, lambda p: counts.append(runs._watching.get(runs.run_key(chosen))), lambda: None,
+               session="a")
+    assert counts and set(counts) == {1} and runs._watching == {}
+
+
+def test_a_paused_part_is_shared_and_resuming_it_is_the_whole_run_cached_as_such():
+    """Pause at step 150 from two sessions: one training; Resume from it: the whole run's
+    numbers, and asking for the whole run afterwards trains nothing."""
+    chosen = settings(seed=16)
+    pauses = [runs.watch(chosen, lambda p: None, lambda: None, session=s, until=150) for s in ("a", "b")]
+    part = runs.part_key(chosen, until=150)
+    assert started(part) == 1 and pauses[0] is pauses[1]
+    assert pauses[0]["paused"]["RNN (tanh)"]["checkpoint"]["step"] == 150
+    resumed = runs.watch(chosen, lambda p: None, lambda: None, session="a", start=pauses[0]["paused"])
+    assert resumed["paused"] is None and len(resumed["runs"]["RNN (tanh)"]["loss"]) == 400
+    whole = runs.watch(chosen, lambda p: None, lambda: None, session="c")
+    assert whole is resumed and started(runs.run_key(chosen)) == 0
+    alone = {}
+    training.train_all(chosen, alone)
+    np.testing.assert_array_equal(resumed["runs"]["RNN (tanh)"]["loss"], alone["runs"]["RNN (tanh)"]["loss"])

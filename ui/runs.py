@@ -26,6 +26,7 @@ SCHEDULER_ENV = "RNNVIZ_SCHEDULER"  # e.g. tcp://10.0.0.5:8786: several boxes sh
 WATCH_TIMEOUT = 10.0  # seconds without a heartbeat after which nobody is watching
 PUBLISH_SECONDS = 0.25
 REDRAW_SECONDS = 0.5  # a watcher's bar and live chart: 60 watchers at 4 redraws a second slowed the run itself
+WATCHERS_PER_REDRAW = 20  # past this many watchers of one run in a process, each redraws less often
 HEARTBEAT_SECONDS = 2.0  # a watcher says it is still there this often, well inside WATCH_TIMEOUT
 CACHE_RUNS, CACHE_BYTES = 32, 256 * 2**20
 RUN_EVENTS = "rnnviz-runs"  # the scheduler's event log gets one entry per training started
@@ -185,16 +186,24 @@ def watch(settings, on_progress, on_queued, session=None, start=None, until=None
         st.session_state["lab.future"] = future  # a rerun mid-run keeps it: Train again re-attaches
     watchers = Queue(f"{key}-watchers", client=dask)
     last_heartbeat = 0.0
-    while not future.done():
-        if time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS:
-            watchers.put({"session": session, "time": time.time(), "detach": False})
-            last_heartbeat = time.monotonic()
-        shown = _progress(dask, key)
-        if shown is None:
-            on_queued()
-        else:
-            on_progress(shown)
-        _wait(future, REDRAW_SECONDS)
+    with _reading:
+        _watching[key] = _watching.get(key, 0) + 1
+    try:
+        while not future.done():
+            if time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS:
+                watchers.put({"session": session, "time": time.time(), "detach": False})
+                last_heartbeat = time.monotonic()
+            shown = _progress(dask, key)
+            if shown is None:
+                on_queued()
+            else:
+                on_progress(shown)
+            _wait(future, redraw_seconds(key))
+    finally:
+        with _reading:
+            _watching[key] -= 1
+            if not _watching[key]:
+                del _watching[key]
     try:
         result = future.result()
     except Exception as error:
@@ -205,7 +214,15 @@ def watch(settings, on_progress, on_queued, session=None, start=None, until=None
 
 
 _read_progress = {}  # key -> (when read, progress): one scheduler read serves every watcher here
+_watching = {}  # key -> how many sessions of this process watch that run now
 _reading = threading.Lock()
+
+
+def redraw_seconds(key):
+    """How often each watcher of a run redraws its bar and live chart: REDRAW_SECONDS alone or in
+    a small group; in a class, less often, so that the redraws (each one serialises the chart's
+    rows and sends them) leave the core to the training: 60 watchers redraw every 1.5 s."""
+    return min(2.0, REDRAW_SECONDS * max(1.0, _watching.get(key, 0) / WATCHERS_PER_REDRAW))
 
 
 def _progress(dask, key):
