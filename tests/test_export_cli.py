@@ -160,3 +160,12 @@ def test_gates_snippet_loads_the_same_trained_cell_as_the_page():
     np.testing.assert_array_equal(namespace["trace"].gates["i"][0, :, 0], np.asarray(drawn, dtype=float))
     assert [b.label for b in at.get("download_button")] == ["Trace (.npz)", "Settings (.json)",
                                                              "Figure (.html)"]
+
+
+def test_the_readmes_engine_example_runs_as_written():
+    """The README's notebook example, as a newcomer would paste it (without opening a window)."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## The engine from Python or a notebook")[1].split("```python")[1].split("```")[0]
+    namespace = {}
+    exec(compile(example.replace(".show()", ""), "README.md", "exec"), namespace)  # noqa: S102
+    assert namespace["rest"].steps_done == 300 and namespace["trace"].memory_map(0).shape == (50, 50)
