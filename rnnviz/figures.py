@@ -476,7 +476,7 @@ def memory_maps(maps, marked=()):
     return _figure(data, height=380, annotations=notes, shapes=guides,
                    margin=dict(l=60, r=20, t=30, b=50), plot_bgcolor="#FFFFFF",
                    coloraxis=dict(cmin=low, cmax=high, colorscale=SEQUENTIAL, colorbar=dict(
-                       title=dict(text="‖∂h<sub>t</sub>/∂x<sub>s</sub>‖"), tickvals=ticks,
+                       title=dict(text="‖∂h<sub>t</sub>/∂x<sub>s</sub>‖", side="right"), tickvals=ticks,
                        ticktext=["≤ " + _power_of_ten(low)] + [_power_of_ten(k) for k in ticks[1:]])),
                    **layout)
 
