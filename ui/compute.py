@@ -99,7 +99,7 @@ def gate_traces(cell, task_name, seq_len, seed):
     return runs
 
 
-MEMORY_CELLS = ("rnn", "lstm", "gru")
+MEMORY_CELLS = rnnviz.checkpoints.CELLS  # every cell kind with a shipped checkpoint: rnn, lstm, gru
 
 
 @st.cache_data(**CACHE)
