@@ -41,37 +41,27 @@ def tanh_bound(grad_last_norm, sigma_max, seq_len):
         return grad_last_norm * np.power(float(sigma_max), steps_back)
 
 
-def step_jacobians(cell, nonlinearity, params, caches, sample=0):
-    """d state_t / d state_{t-1} at every step of one sample: (T, S, S), from the stacked
-    caches {name: (B, T, ...)} of a run.
+def _jacobians(cell, nonlinearity, params, caches, sample):
+    """d state_t / d state_{t-1} (T, S, S) and d state_t / d x_t (T, S, I) at every step of one
+    sample, from the stacked caches {name: (B, T, ...)} of a run. The state is h (S = H), or
+    (h, c) for the LSTM (S = 2H).
 
-    The state is h (S = H), or (h, c) for the LSTM (S = 2H). Row k of the Jacobian
-    is e_k^T J, which is exactly what the cell's backward step computes from the
-    unit vector e_k, so the Jacobian is read off the same code that does BPTT.
-    """
+    Row k of a Jacobian is e_k^T J, which is exactly what the cell's backward step computes
+    from the unit vector e_k, so the Jacobians are read off the same code that does BPTT (the
+    input's: the gradient of the pre-activation W_x x_t + b, times W_x)."""
     spec = CELLS[cell]
     H = params["weight_hh"].shape[1]
-    S = H * spec.state_size
-    basis = np.eye(S, dtype=params["weight_hh"].dtype)
+    basis = np.eye(H * spec.state_size, dtype=params["weight_hh"].dtype)
     # (T, 1, X) caches broadcast against the (S, H) basis rows
     cache = {name: values[sample][:, None, :] for name, values in caches.items()}
     unit_grads = tuple(basis[:, k * H:(k + 1) * H] for k in range(spec.state_size))
-    grad_prev, _ = spec.step_backward(unit_grads, cache, params, nonlinearity)
-    return np.concatenate(np.broadcast_arrays(*grad_prev), axis=-1)
+    grad_prev, grad_pre = spec.step_backward(unit_grads, cache, params, nonlinearity)
+    return np.concatenate(np.broadcast_arrays(*grad_prev), axis=-1), grad_pre["ih"] @ params["weight_ih"]
 
 
-def input_jacobians(cell, nonlinearity, params, caches, sample=0):
-    """d state_t / d x_t at every step of one sample: (T, S, I), read off the cell's backward
-    step like step_jacobians: row k is e_k^T times it, the gradient of the input pre-activation
-    W_x x_t + b times W_x."""
-    spec = CELLS[cell]
-    H = params["weight_hh"].shape[1]
-    S = H * spec.state_size
-    basis = np.eye(S, dtype=params["weight_hh"].dtype)
-    cache = {name: values[sample][:, None, :] for name, values in caches.items()}
-    unit_grads = tuple(basis[:, k * H:(k + 1) * H] for k in range(spec.state_size))
-    _, grad_pre = spec.step_backward(unit_grads, cache, params, nonlinearity)
-    return grad_pre["ih"] @ params["weight_ih"]
+def step_jacobians(cell, nonlinearity, params, caches, sample=0):
+    """d state_t / d state_{t-1} at every step of one sample: (T, S, S); see _jacobians."""
+    return _jacobians(cell, nonlinearity, params, caches, sample)[0]
 
 
 def memory_map(cell, nonlinearity, params, caches, sample=0):
@@ -80,8 +70,7 @@ def memory_map(cell, nonlinearity, params, caches, sample=0):
 
     ∂state_t/∂x_s = J_t J_{t-1} ... J_{s+1} ∂state_s/∂x_s, with J_t = ∂state_t/∂state_{t-1}
     (the LSTM's state is (h, c)); h_t is the state's first H rows."""
-    jacobians = step_jacobians(cell, nonlinearity, params, caches, sample)
-    own_input = input_jacobians(cell, nonlinearity, params, caches, sample)
+    jacobians, own_input = _jacobians(cell, nonlinearity, params, caches, sample)
     T, S, I = own_input.shape
     H = params["weight_hh"].shape[1]
     norms = np.full((T, T), np.nan)

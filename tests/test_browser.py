@@ -157,21 +157,29 @@ def test_a_bad_link_shows_a_notice_not_a_traceback(app_url, browser):
         context.close()
 
 
+def _train_until_the_bar_shows(page, steps):
+    page.get_by_role("button", name="Train").click()
+    page.wait_for_function(f"() => /step [0-9]+ of {steps}/.test(document.body.innerText)", timeout=60_000)
+
+
+def _first_curve_length(page):
+    """How many steps the first chart's first line (the first network's loss) has."""
+    return page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0]._fullData[0]._length")
+
+
 def test_training_shows_progress_and_stop_keeps_what_was_learned(app_url, browser):
     """Stop is pressed while the progress bar is up, in a run far longer than the test (three
     cells, 2000 steps each at T = 200: about a minute), and the page keeps what was learned."""
     context, page, _ = open_page(browser, app_url, PAGES["lab"] + "?steps=2000&T=200&cells=rnn_tanh,lstm,gru")
     try:
-        page.get_by_role("button", name="Train").click()
-        page.wait_for_function("() => /step [0-9]+ of 2000/.test(document.body.innerText)", timeout=60_000)
+        _train_until_the_bar_shows(page, 2000)
         page.get_by_role("button", name="Stop").click()
         page.get_by_text("Training was stopped").wait_for(timeout=60_000)
         wait_for_app(page)
         assert page.locator('[data-testid="stProgress"]').count() == 0
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator(".js-plotly-plot").count() >= 2  # the curves so far
-        steps_drawn = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0]._fullData[0]._length")
-        assert 0 < steps_drawn < 2000  # the first cell's loss curve, cut short by Stop
+        assert 0 < _first_curve_length(page) < 2000  # the first cell's loss curve, cut short by Stop
     finally:
         context.close()
 
@@ -181,8 +189,7 @@ def test_pause_holds_the_race_step_moves_it_one_step_and_resume_goes_on(app_url,
     Step makes it k + 1; Resume trains on to the end."""
     context, page, _ = open_page(browser, app_url, PAGES["lab"] + "?steps=400&T=20&cells=rnn_tanh,lstm")
     try:
-        page.get_by_role("button", name="Train").click()
-        page.wait_for_function("() => /step [0-9]+ of 400/.test(document.body.innerText)", timeout=60_000)
+        _train_until_the_bar_shows(page, 400)
         page.get_by_role("button", name="Pause").click()
         page.get_by_text("Paused at step").wait_for(timeout=60_000)
         wait_for_app(page)
@@ -195,8 +202,7 @@ def test_pause_holds_the_race_step_moves_it_one_step_and_resume_goes_on(app_url,
         page.get_by_role("button", name="Train", exact=True).wait_for(timeout=120_000)
         wait_for_app(page)
         assert page.locator('[data-testid="stException"]').count() == 0
-        steps_drawn = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0]._fullData[0]._length")
-        assert steps_drawn == 400
+        assert _first_curve_length(page) == 400
     finally:
         context.close()
 

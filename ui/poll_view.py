@@ -129,9 +129,8 @@ def in_class():
 
 
 def show(poll):
-    """The poll under its Predict prompt, if this browser is in an open class session."""
-    if in_class():
-        _poll_box(poll, room())
+    """The poll under its Predict prompt, for a browser in an open class session (in_class())."""
+    _poll_box(poll, room())
 
 
 def _experiment_button(poll, key):
