@@ -3,7 +3,8 @@
     python -m bench.engine            # the full table (a few minutes)
     python -m bench.engine --quick    # T=100 and 500 at H=32, B=32 only
 
-Prints medians of repeated runs, one torch thread, as a table; not a pass/fail test.
+Prints medians of repeated runs (the two sides of a comparison called in turn), one torch
+thread, as a table; not a pass/fail test.
 """
 
 import argparse
@@ -21,14 +22,18 @@ torch.set_num_threads(1)
 INPUT_SIZE = 4
 
 
-def median_ms(fn, repeats):
-    fn()  # warm up
-    times = []
+def median_ms(*fns, repeats):
+    """Each function's median time in ms, called in turn, so that a drift in the machine's
+    speed (this one's is large) falls on all of them alike."""
+    times = [[] for _ in fns]
+    for fn in fns:
+        fn()  # warm up
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
+        for fn, fn_times in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            fn_times.append(time.perf_counter() - start)
+    return [1e3 * statistics.median(fn_times) for fn_times in times]
 
 
 def compare(cell, seq_len, hidden, batch, repeats):
@@ -46,7 +51,7 @@ def compare(cell, seq_len, hidden, batch, repeats):
     def recorded():
         rnnviz.record(model, x, y, "mse", "last")
 
-    return median_ms(fused, repeats), median_ms(recorded, repeats)
+    return median_ms(fused, recorded, repeats=repeats)
 
 
 def default_training_run():
@@ -56,7 +61,7 @@ def default_training_run():
         rnnviz.train(rnnviz.Model("lstm", 1, 32, 1, seed=0), task, steps=300, lr=1e-2,
                      batch_size=32, seed=0, record_every=20)
 
-    return median_ms(run, 3) / 1e3
+    return median_ms(run, repeats=3)[0] / 1e3
 
 
 def main():
@@ -71,7 +76,7 @@ def main():
     print(f"{'cell':<5} {'T':>4} {'H':>3} {'B':>3} {'fused ms':>9} {'record ms':>10} {'ratio':>6}")
     for cell in rnnviz.cells.CELLS:
         for T, H, B in grid:
-            fused, recorded = compare(cell, T, H, B, repeats=15 if T < 500 else 7)
+            fused, recorded = compare(cell, T, H, B, repeats=21 if T < 500 else 11)
             print(f"{cell:<5} {T:>4} {H:>3} {B:>3} {fused:>9.2f} {recorded:>10.2f} "
                   f"{recorded / fused:>6.2f}", flush=True)
     print(f"\ndefault training run (sine, LSTM, H=32, T=50, batch 32, 300 steps, "

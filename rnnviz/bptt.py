@@ -97,11 +97,18 @@ class LoopRun:
     def __init__(self, cell, params, x, nonlinearity="tanh", cuts=()):
         self._args = (cell, params, nonlinearity)
         self._cuts = cuts
+        self._x = x
         self.hidden, self._caches = forward(cell, params, x, nonlinearity)
 
     def backward(self, grad_h_direct):
         cell, params, nonlinearity = self._args
-        return backward(cell, params, self._caches, grad_h_direct, nonlinearity, self._cuts)
+        grad_hidden, *self._grad_pre = backward(cell, params, self._caches, grad_h_direct,
+                                                nonlinearity, self._cuts)
+        return (grad_hidden, *self._grad_pre)
+
+    def param_grads(self):
+        """The parameter gradients from the last backward()."""
+        return param_grads(self._x, self.hidden, *self._grad_pre)
 
     @cached_property
     def caches(self):

@@ -8,7 +8,7 @@ import torch
 
 from . import bptt
 from .cells import CELLS
-from .fused import LSTMRun
+from .lstm_fast import LSTMRun
 
 LOSSES = ("mse", "ce")
 TARGETS = ("last", "all")
@@ -246,7 +246,7 @@ def _record(model, params, x, y, loss, target, tbptt):
     for k, (suffix, direction_params, x_dir, run) in enumerate(runs):
         direct = in_time_order(grad_h_direct[..., k * H:(k + 1) * H], suffix)
         g_hidden, grad_ih, grad_hh = run.backward(direct)
-        for name, value in bptt.param_grads(x_dir, run.hidden, grad_ih, grad_hh).items():
+        for name, value in run.param_grads().items():
             grads[name + suffix] = value
         grad_hidden.append(in_time_order(g_hidden, suffix))
         for name in spec.gate_names:

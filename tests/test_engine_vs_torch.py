@@ -117,6 +117,34 @@ def test_grad_hidden_matches_cell_loop(cell, nonlinearity, bidirectional, target
     assert_close(tr.grad_hidden_norm, np.linalg.norm(expected, axis=-1), 1e-9)
 
 
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+def test_lstm_gates_and_cell_state_match_torch_cell(bidirectional):
+    """The gates page draws i, f, g, o and c_t from record()'s LSTM path: the same numbers as
+    nn.LSTMCell stepped by hand (its c_t, and its gates from its own weights)."""
+    dtype = torch.float64
+    module, head, model = torch_pair("lstm", "tanh", bidirectional, dtype)
+    x, y = data("mse", "last", dtype)
+    tr = rnnviz.record(model, x, y, loss="mse", target="last")
+    expected = {name: [] for name in "ifgoc"}
+    for suffix, reverse in [("", False)] + ([("_reverse", True)] if bidirectional else []):
+        cell_module = torch.nn.LSTMCell(I, H, dtype=dtype)
+        copy_direction(cell_module, module, suffix)
+        h = c = torch.zeros(B, H, dtype=dtype)
+        steps = {}
+        with torch.no_grad():
+            for t in (range(T - 1, -1, -1) if reverse else range(T)):
+                a = (torch.nn.functional.linear(x[:, t], cell_module.weight_ih, cell_module.bias_ih)
+                     + torch.nn.functional.linear(h, cell_module.weight_hh, cell_module.bias_hh))
+                i, f, g, o = a.chunk(4, dim=-1)
+                h, c = cell_module(x[:, t], (h, c))
+                steps[t] = {"i": torch.sigmoid(i), "f": torch.sigmoid(f), "g": torch.tanh(g),
+                            "o": torch.sigmoid(o), "c": c}
+        for name in expected:
+            expected[name].append(torch.stack([steps[t][name] for t in range(T)], dim=1))
+    for name, parts in expected.items():
+        assert_close(tr.gates[name], torch.cat(parts, dim=-1).numpy(), 1e-9)
+
+
 @pytest.mark.parametrize("cell,nonlinearity", KINDS)
 def test_weight_hh_grad_per_step_matches_separate_copies(cell, nonlinearity):
     """Give every step its own leaf copy of W_h: the grad of copy t is step t's term of BPTT."""
