@@ -137,7 +137,9 @@ class LSTMRun:
         """The parameter gradients from the last backward(), summed over steps and batch:
         one product with the forward's [x_t; 1; h_{t-1}] gives [dL/dW_x, dL/db, dL/dW_h]."""
         T, I = self._grad_a.shape[0], self._I
-        summed = np.matmul(self._grad_a, self._inputs[:T].transpose(0, 2, 1)).sum(axis=0)
+        # one matrix product over (t, b) together: a product per step would be an outer
+        # product when B = 1, as the pages' single sequences are, and many times slower
+        summed = np.tensordot(self._grad_a, self._inputs[:T], axes=([0, 2], [0, 2]))
         bias = summed[:, I].copy()
         return {"weight_ih": summed[:, :I].copy(), "weight_hh": summed[:, I + 1:].copy(),
                 "bias_ih": bias, "bias_hh": bias.copy()}
