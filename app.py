@@ -10,50 +10,59 @@ import torch  # noqa: E402
 from ui import compute, memory, poll_view, presenter, runs, state  # noqa: E402
 from ui.settings import SEED  # noqa: E402
 
-torch.set_num_threads(1)
-memory.fewer_malloc_arenas()
-memory.start_tidying()
-runs.warm_up(then=compute.warm_default_views)
 
-presenting = presenter.active()
-st.set_page_config(page_title="rnnviz — recurrent networks, live", layout="wide",
-                   initial_sidebar_state="collapsed" if presenting else "auto")
+def main():
+    torch.set_num_threads(1)
+    memory.fewer_malloc_arenas()
+    memory.start_tidying()
+    runs.warm_up(then=compute.warm_default_views)
 
-# The pages live in course/, not pages/: Streamlit 1.67 treats a pages/ folder as its legacy
-# multipage app until this file's st.navigation has run once, so a shared link opened first
-# on a fresh server would show a bare page without the shared sidebar or the link handling.
-PAGES = [  # (page, the key of its settings in ui/settings.py)
-    (st.Page("course/home.py", title="Start here", default=True), None),
-    (st.Page("course/hidden_state.py", title="1. The hidden state",
-             url_path="hidden-state"), "hidden"),
-    (st.Page("course/unrolled.py", title="2. Unrolled network & BPTT",
-             url_path="unrolled"), "unrolled"),
-    (st.Page("course/vanishing.py", title="3. Vanishing & exploding gradients",
-             url_path="vanishing"), "vanishing"),
-    (st.Page("course/gates.py", title="4. LSTM & GRU gates", url_path="gates"), "gates"),
-    (st.Page("course/lab.py", title="5. Training lab", url_path="lab"), "lab"),
-    (st.Page("course/cliff.py", title="6. Exploding gradients & clipping", url_path="cliff"),
-     "cliff"),
-]
+    presenting = presenter.active()
+    st.set_page_config(page_title="rnnviz — recurrent networks, live", layout="wide",
+                       initial_sidebar_state="collapsed" if presenting else "auto")
 
-page = st.navigation([p for p, _ in PAGES])
-settings_key = next(key for p, key in PAGES if p.url_path == page.url_path)
-if settings_key:
-    state.page_settings(settings_key)  # before any widget, so a link can set them all
+    # The pages live in course/, not pages/: Streamlit 1.67 treats a pages/ folder as its legacy
+    # multipage app until this file's st.navigation has run once, so a shared link opened first
+    # on a fresh server would show a bare page without the shared sidebar or the link handling.
+    pages = [  # (page, the key of its settings in ui/settings.py)
+        (st.Page("course/home.py", title="Start here", default=True), None),
+        (st.Page("course/hidden_state.py", title="1. The hidden state",
+                 url_path="hidden-state"), "hidden"),
+        (st.Page("course/unrolled.py", title="2. Unrolled network & BPTT",
+                 url_path="unrolled"), "unrolled"),
+        (st.Page("course/vanishing.py", title="3. Vanishing & exploding gradients",
+                 url_path="vanishing"), "vanishing"),
+        (st.Page("course/gates.py", title="4. LSTM & GRU gates", url_path="gates"), "gates"),
+        (st.Page("course/lab.py", title="5. Training lab", url_path="lab"), "lab"),
+        (st.Page("course/cliff.py", title="6. Exploding gradients & clipping", url_path="cliff"),
+         "cliff"),
+    ]
 
-presenter.style()
-with st.sidebar:
-    st.markdown("**Shared settings**")
-    st.number_input(SEED.label, int(SEED.low), int(SEED.high), step=1, key="seed", help=SEED.help)
-    st.button("Reset to defaults", on_click=state.reset_all, width="stretch",
-              help="Every setting on every page back to where the course starts.")
-    presenter.switch()
-    poll_view.sidebar()
-    link = st.container()
+    page = st.navigation([p for p, _ in pages])
+    settings_key = next(key for p, key in pages if p.url_path == page.url_path)
+    if settings_key:
+        state.page_settings(settings_key)  # before any widget, so a link can set them all
 
-poll_view.banner()
-page.run()
-if settings_key:
-    state.publish(settings_key, flags=poll_view.link_flags())
-with link:
-    presenter.link_box(page.url_path)
+    presenter.style()
+    with st.sidebar:
+        st.markdown("**Shared settings**")
+        st.number_input(SEED.label, int(SEED.low), int(SEED.high), step=1, key="seed", help=SEED.help)
+        st.button("Reset to defaults", on_click=state.reset_all, width="stretch",
+                  help="Every setting on every page back to where the course starts.")
+        presenter.switch()
+        poll_view.sidebar()
+        link = st.container()
+
+    poll_view.banner()
+    page.run()
+    if settings_key:
+        state.publish(settings_key, flags=poll_view.link_flags())
+    with link:
+        presenter.link_box(page.url_path)
+
+
+# Dask's training workers are spawned processes, and spawn runs the parent's main script again
+# in each, under this name: in a Streamlit server the main script is this file. A worker needs
+# none of the page, and must not start a cluster of its own.
+if __name__ != "__mp_main__":
+    main()

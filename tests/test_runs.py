@@ -115,6 +115,34 @@ def test_the_pages_short_trainings_run_in_a_worker_process_not_the_server():
     assert run["diverged_at"] is not None
 
 
+def _threads_of_a_spawned_process(names):
+    names.put(sorted(thread.name for thread in threading.enumerate()))
+
+
+def test_a_training_worker_runs_none_of_the_page_and_starts_no_cluster_of_its_own(monkeypatch):
+    """Spawn, as Dask starts its workers, runs the parent's main script in the child; in a
+    Streamlit server that is app.py, installed as __main__ while a script runs. The child
+    must not run the page: the page's warm-up started a cluster inside each worker."""
+    import multiprocessing
+    import sys
+    import types
+
+    from harness.apptest import ROOT
+
+    streamlit_main = types.ModuleType("__main__")  # what Streamlit's script runner installs
+    streamlit_main.__file__ = str(ROOT / "app.py")
+    monkeypatch.setitem(sys.modules, "__main__", streamlit_main)
+    spawn = multiprocessing.get_context("spawn")
+    names = spawn.Queue()
+    child = spawn.Process(target=_threads_of_a_spawned_process, args=(names,))
+    child.start()
+    threads = names.get(timeout=120)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    started_by_the_page = [name for name in threads if name.startswith("rnnviz-") or "Dask" in name]
+    assert not started_by_the_page, threads
+
+
 def test_a_watcher_sees_the_losses_grow_as_arrays_the_page_can_draw():
     chosen = settings(seed=16, steps=1500, T=50)
     seen = []
