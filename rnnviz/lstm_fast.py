@@ -12,9 +12,10 @@ out, because at H = 32, B = 32 a step's arithmetic takes less time than calling 
   [g; c_{t-1}].
 - Backward, in PyTorch's order i, f, g, o: every factor of dL/da_t that does not depend
   on the gradient is computed for all steps at once beforehand, leaving one matrix
-  product and five elementwise operations a step.
+  product and six elementwise operations a step.
 - Arrays are allocated once per run and filled in place, and the parameter gradients
-  are one batched product with the forward's [x_t; 1; h_{t-1}].
+  are one matrix product, over steps and batch at once, with the forward's
+  [x_t; 1; h_{t-1}].
 
 It replaced a route through PyTorch's fused nn.LSTM for the forward pass: the fused
 module returns only h_t, and rebuilding the gates and c_t from it cost more than this
@@ -71,7 +72,7 @@ class LSTMRun:
             tanh(c, out=tanh_c[t])
             mul(steps[t, :H], tanh_c[t], out=inputs[t + 1, I + 1:])
 
-        self._inputs, self._I, self._grad_a = inputs, I, grad_a
+        self._inputs, self._input_size, self._grad_a = inputs, I, grad_a
         self._backward_done = False
         self._weight_hh_t = np.ascontiguousarray(params["weight_hh"].T)
         self.hidden = inputs[1:, I + 1:].transpose(2, 0, 1)
@@ -99,7 +100,7 @@ class LSTMRun:
         k = self._gate
         i, f, g, o, tanh_c = (k[name] for name in ("i", "f", "g", "o", "tanh_c"))
         T, H, B = tanh_c.shape
-        h = self._inputs[1:, self._I + 1:]
+        h = self._inputs[1:, self._input_size + 1:]
         grad_a = self._grad_a
         # dL/da_t's factors that do not depend on the gradient, for all steps at once, two
         # passes each: what dL/dc_t multiplies in the blocks i, f, g and dL/dh_t in block o.
@@ -136,7 +137,7 @@ class LSTMRun:
     def param_grads(self):
         """The parameter gradients from the last backward(), summed over steps and batch:
         one product with the forward's [x_t; 1; h_{t-1}] gives [dL/dW_x, dL/db, dL/dW_h]."""
-        T, I = self._grad_a.shape[0], self._I
+        T, I = self._grad_a.shape[0], self._input_size
         # one matrix product over (t, b) together: a product per step would be an outer
         # product when B = 1, as the pages' single sequences are, and many times slower
         summed = np.tensordot(self._grad_a, self._inputs[:T], axes=([0, 2], [0, 2]))

@@ -245,7 +245,7 @@ def _record(model, params, x, y, loss, target, tbptt):
     grad_hidden, gates, directions = [], {n: [] for n in spec.gate_names}, []
     for k, (suffix, direction_params, x_dir, run) in enumerate(runs):
         direct = in_time_order(grad_h_direct[..., k * H:(k + 1) * H], suffix)
-        g_hidden, grad_ih, grad_hh = run.backward(direct)
+        g_hidden, _, grad_hh = run.backward(direct)
         for name, value in run.param_grads().items():
             grads[name + suffix] = value
         grad_hidden.append(in_time_order(g_hidden, suffix))
