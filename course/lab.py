@@ -2,7 +2,7 @@ import streamlit as st
 
 import rnnviz
 from rnnviz.tasks import COUNT_EASY_SEQ_LEN
-from ui import lab_view, lesson, runs, state
+from ui import lab_view, lesson, runs, state, training
 from ui.settings import quoted
 
 PAGE = "lab"
@@ -56,7 +56,7 @@ results = st.session_state.setdefault("lab.results", {})
 key = runs.run_key(settings)
 store = results.get(key)
 paused = (store or {}).get("paused")  # {network: checkpoint, snapshots} while paused
-paused_at = next(iter(paused.values()))["checkpoint"]["step"] if paused else 0
+paused_at = training.paused_step(paused)
 complete = bool(store and store.get("finished") and not paused)
 
 

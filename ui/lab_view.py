@@ -30,9 +30,8 @@ def show_results(store, settings):
     task_name = settings["task"]
     runs = store["runs"]
     if store.get("paused"):
-        step = next(iter(store["paused"].values()))["checkpoint"]["step"]
-        st.info(f"Paused at step {step} of {settings['steps']}: press **Step** for one more step of "
-                "every network, **Resume** to go on, **Stop** to end here.")
+        st.info(f"Paused at step {training.paused_step(store['paused'])} of {settings['steps']}: press "
+                "**Step** for one more step of every network, **Resume** to go on, **Stop** to end here.")
     elif not store["finished"]:
         st.warning("Training was stopped: below is what was learned up to that point.")
     for name, run in runs.items():

@@ -155,7 +155,9 @@ def part_key(settings, start=None, until=None):
     """A part of a run (the lab's Pause, Step, Resume) is a pure function of its settings and
     the steps it spans, so it is shared and cached like a whole run; the part from the start to
     the last step is the whole run."""
-    first = 0 if start is None else next(iter(start.values()))["checkpoint"]["step"]
+    from ui import training
+
+    first = training.paused_step(start)
     last = settings["steps"] if until is None else min(int(until), settings["steps"])
     whole = run_key(settings)
     return whole if (first, last) == (0, settings["steps"]) else f"{whole}-{first}-{last}"

@@ -96,6 +96,12 @@ def train_all(settings, store, publish=None, keep_going=None, every=0.25, start=
     return store
 
 
+def paused_step(paused):
+    """The step a pause (store["paused"]) holds every network at, or 0 for no pause: the
+    networks pause together."""
+    return next(iter(paused.values()))["checkpoint"]["step"] if paused else 0
+
+
 def _publish_race(racing, steps, result, publish):
     for name, history in racing.items():
         if history is not None and "model" not in result.get(name, {}):
