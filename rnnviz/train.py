@@ -144,24 +144,23 @@ def _global_norm(parameters):
     return math.sqrt(sum(float(p.grad.double().pow(2).sum()) for p in parameters if p.grad is not None))
 
 
-def _numpy_tree(value):
-    """A checkpoint's tensors as numpy arrays (picklable, no torch storage shared)."""
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy().copy()
-    if isinstance(value, dict):
-        return {k: _numpy_tree(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_numpy_tree(v) for v in value)
-    return value
+def _to_numpy(tensor):
+    """A checkpoint's copy of a tensor: numpy (picklable), no torch storage shared."""
+    return tensor.detach().cpu().numpy().copy()
 
 
-def _torch_tree(value):
-    if isinstance(value, np.ndarray):
-        return torch.from_numpy(value.copy())
+def _to_torch(array):
+    return torch.from_numpy(array.copy())
+
+
+def _map_leaves(value, kind, convert):
+    """value (an optimizer state: dicts, lists and tuples) with every `kind` leaf converted."""
+    if isinstance(value, kind):
+        return convert(value)
     if isinstance(value, dict):
-        return {k: _torch_tree(v) for k, v in value.items()}
+        return {k: _map_leaves(v, kind, convert) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(_torch_tree(v) for v in value)
+        return type(value)(_map_leaves(v, kind, convert) for v in value)
     return value
 
 
@@ -187,7 +186,7 @@ def train(model, task, steps=200, lr=1e-2, optimizer="adam", clip=None, tbptt=No
     if not 0 <= start <= steps:
         raise ValueError(f"the checkpoint is at step {start}, past the {steps} steps asked for")
     if resume is not None:
-        model.params = {name: torch.from_numpy(value.copy()) for name, value in resume["params"].items()}
+        model.params = {name: _to_torch(value) for name, value in resume["params"].items()}
     module, head = model.to_torch()
     parameters = list(module.parameters()) + list(head.parameters())
     opt = (torch.optim.Adam(parameters, lr=lr) if optimizer == "adam"
@@ -200,9 +199,9 @@ def train(model, task, steps=200, lr=1e-2, optimizer="adam", clip=None, tbptt=No
     # the steps done so far, so a callback on every step costs nothing per step
     losses, norms, clipped_norms, accuracies = (np.empty(int(steps)) for _ in range(4))
     if resume is not None:
-        opt.load_state_dict(_torch_tree(resume["optimizer"]))
-        data_generator.set_state(torch.from_numpy(resume["data_generator"].copy()))
-        dropout_generator.set_state(torch.from_numpy(resume["dropout_generator"].copy()))
+        opt.load_state_dict(_map_leaves(resume["optimizer"], np.ndarray, _to_torch))
+        data_generator.set_state(_to_torch(resume["data_generator"]))
+        dropout_generator.set_state(_to_torch(resume["dropout_generator"]))
         for buffer, name in ((losses, "loss"), (norms, "grad_norm"), (clipped_norms, "clipped_grad_norm"),
                              (accuracies, "accuracy")):
             buffer[:start] = resume[name]
@@ -258,9 +257,9 @@ def train(model, task, steps=200, lr=1e-2, optimizer="adam", clip=None, tbptt=No
     finish()
     if hist.diverged_at is None:
         hist.checkpoint = {"step": done, "params": model.numpy_params(),
-                           "optimizer": _numpy_tree(opt.state_dict()),
-                           "data_generator": data_generator.get_state().numpy().copy(),
-                           "dropout_generator": dropout_generator.get_state().numpy().copy(),
+                           "optimizer": _map_leaves(opt.state_dict(), torch.Tensor, _to_numpy),
+                           "data_generator": _to_numpy(data_generator.get_state()),
+                           "dropout_generator": _to_numpy(dropout_generator.get_state()),
                            "loss": losses[:done].copy(), "grad_norm": norms[:done].copy(),
                            "clipped_grad_norm": clipped_norms[:done].copy(), "accuracy": accuracies[:done].copy()}
     # the finished History owns arrays of its own length, not views of the buffers
