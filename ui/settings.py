@@ -147,6 +147,10 @@ def quoted(text, limit=40):
 OWN_ADDRESS_FLAGS = ("teach", "me")
 LINK_FLAGS = ("present", "show", "room") + OWN_ADDRESS_FLAGS
 
+# the hidden-state and unrolled pages' switch between a fixed colour scale and one fitted
+FIT_COLOURS = Setting("fit", "Fit the colours to these values", "bool", False,
+                      help="Off: one colour scale for every setting, so colours compare between "
+                           "settings. On: the scale spans just the values shown, to see small differences.")
 SEED = Setting("seed", "Seed", "int", 0, 0, 9999, 1,
                help="Every random draw (weights, data) comes from this seed: "
                     "the same seed draws the same figure.")
@@ -161,9 +165,7 @@ PAGES = {
         Setting("scale", "Weight scale", "float", 1.0, 0.1, 3.0, 0.1,
                 help="Multiplies W_x and W_h: small weights keep h_t small, large ones saturate tanh."),
         Setting("t", "Time step t", "int", 3, 1, 12, 1),
-        Setting("fit", "Fit the colours to these values", "bool", False,
-                help="Off: one colour scale for every setting, so colours compare between "
-                     "settings. On: the scale spans just the values shown, to see small differences."),
+        FIT_COLOURS,
     ),
     "unrolled": (
         Setting("T", "Sequence length T", "int", 12, 2, 30, 1),
@@ -175,9 +177,7 @@ PAGES = {
                 help="Walk the backward pass from t = T down to t = 1."),
         Setting("k", "Truncation window k", "int", 4, 1, 30, 1,
                 help="Truncated BPTT: the gradient flows back at most k steps."),
-        Setting("fit", "Fit the colours to these values", "bool", False,
-                help="Off: one colour scale for every setting, so colours compare between "
-                     "settings. On: the scale spans just the values shown, to see small differences."),
+        FIT_COLOURS,
     ),
     "vanishing": (
         Setting("T", "Sequence length T", "int", 50, 2, 500, 1),
