@@ -21,6 +21,7 @@ runs = compute.gate_traces(cell, task_name, seq_len, seed)
 task = rnnviz.tasks.get(task_name, seq_len=seq_len)
 trained, untrained = runs["trained"], runs["untrained"]
 label = CELL_LABELS[cell]
+weights_shown = state.shown(PAGE, "weights", weights)  # in the charts' labels
 inputs = trained.inputs[sample]
 if task.name == "adding":
     marked = np.flatnonzero(inputs[:, 1]) + 1
@@ -38,7 +39,7 @@ gate_names = list(trained.gates)
 panels = {"untrained": {g: untrained.gates[g][sample] for g in gate_names},
           "trained": {g: trained.gates[g][sample] for g in gate_names}}
 heatmaps = figures.gate_heatmaps(panels[weights], strip, strip_rows, marked=marked,
-                                 label=f"{label}, {'trained' if weights == 'trained' else 'before training'}")
+                                 label=f"{label}, {weights_shown}")
 charts.plotly(st, heatmaps)
 st.caption(caption)
 if task.loss == "ce":
@@ -87,7 +88,7 @@ lesson.show_markdown(text, "Memory made visible")
 lesson.show_prompts(text, "Memory made visible", kind="Predict")
 maps = compute.memory_maps(task_name, seq_len, seed, weights, sample)
 charts.plotly(st, figures.memory_maps(
-    {f"{cell_label(name)}, {'trained' if weights == 'trained' else 'before training'}": values
+    {f"{cell_label(name)}, {weights_shown}": values
      for name, values in maps.items()}, marked=marked))
 lesson.show_prompts(text, "Memory made visible", kind="Try")
 

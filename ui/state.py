@@ -86,6 +86,11 @@ def _setting(page, name):
     return SEED if name == "seed" else next(s for s in PAGES[page] if s.name == name)
 
 
+def shown(page, name, value):
+    """A choice as the learner reads it, from the settings table (e.g. "before training")."""
+    return _setting(page, name).show(value)
+
+
 def widget(page, name, high=None, container=st, **kwargs):
     """The widget for one setting; its value lives in session state under key(page, setting)."""
     setting = _setting(page, name)
