@@ -162,6 +162,18 @@ def _train_until_the_bar_shows(page, steps):
     page.wait_for_function(f"() => /step [0-9]+ of {steps}/.test(document.body.innerText)", timeout=60_000)
 
 
+def _press(page, button, then_shows):
+    """Press a button and wait until the page says `then_shows` and has finished drawing."""
+    page.get_by_role("button", name=button).click()
+    page.get_by_text(then_shows).wait_for(timeout=60_000)
+    wait_for_app(page)
+
+
+def _step_in(text):
+    """The k of "step k of N" in a text."""
+    return int(text.split("step ")[1].split(" ")[0])
+
+
 def _first_curve_length(page):
     """How many steps the first chart's first line (the first network's loss) has."""
     return page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0]._fullData[0]._length")
@@ -173,9 +185,7 @@ def test_training_shows_progress_and_stop_keeps_what_was_learned(app_url, browse
     context, page, _ = open_page(browser, app_url, PAGES["lab"] + "?steps=2000&T=200&cells=rnn_tanh,lstm,gru")
     try:
         _train_until_the_bar_shows(page, 2000)
-        page.get_by_role("button", name="Stop").click()
-        page.get_by_text("Training was stopped").wait_for(timeout=60_000)
-        wait_for_app(page)
+        _press(page, "Stop", then_shows="Training was stopped")
         assert page.locator('[data-testid="stProgress"]').count() == 0
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator(".js-plotly-plot").count() >= 2  # the curves so far
@@ -190,13 +200,10 @@ def test_pause_holds_the_race_step_moves_it_one_step_and_resume_goes_on(app_url,
     context, page, _ = open_page(browser, app_url, PAGES["lab"] + "?steps=400&T=20&cells=rnn_tanh,lstm")
     try:
         _train_until_the_bar_shows(page, 400)
-        page.get_by_role("button", name="Pause").click()
-        page.get_by_text("Paused at step").wait_for(timeout=60_000)
-        wait_for_app(page)
-        held = int(page.get_by_text("Paused at step").inner_text().split("step ")[1].split(" ")[0])
+        _press(page, "Pause", then_shows="Paused at step")
+        held = _step_in(page.get_by_text("Paused at step").inner_text())
         assert 0 < held < 400
-        page.get_by_role("button", name="Step").click()
-        page.get_by_text(f"Paused at step {held + 1} of 400").wait_for(timeout=60_000)
+        _press(page, "Step", then_shows=f"Paused at step {held + 1} of 400")
         page.get_by_role("button", name="Resume").click()
         page.get_by_text("Paused at step").wait_for(state="detached", timeout=120_000)
         page.get_by_role("button", name="Train", exact=True).wait_for(timeout=120_000)
@@ -209,7 +216,7 @@ def test_pause_holds_the_race_step_moves_it_one_step_and_resume_goes_on(app_url,
 
 def _step_shown(page):
     text = page.locator('[data-testid="stProgress"]').inner_text()
-    return int(text.split("step ")[1].split(" ")[0]) if "step " in text else 0
+    return _step_in(text) if "step " in text else 0
 
 
 def _line_pixels(png, colour=(0x00, 0x72, 0xB2)):
@@ -239,8 +246,7 @@ def test_the_live_loss_curve_is_drawn_and_grows_while_training(app_url, browser)
         late = _line_pixels(chart.screenshot())
         assert page.locator('[data-testid="stProgress"]').count() == 1  # still training
         assert early > 50 and late > early
-        page.get_by_role("button", name="Stop").click()
-        page.get_by_text("Training was stopped").wait_for(timeout=60_000)
+        _press(page, "Stop", then_shows="Training was stopped")
     finally:
         context.close()
 
