@@ -4,14 +4,14 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch starts: one core per learner
 
-import streamlit as st  # noqa: E402
-import torch  # noqa: E402
-
-from ui import compute, memory, poll_view, presenter, runs, state  # noqa: E402
-from ui.settings import SEED  # noqa: E402
-
 
 def main():
+    import streamlit as st
+    import torch
+
+    from ui import compute, memory, poll_view, presenter, runs, state
+    from ui.settings import SEED
+
     torch.set_num_threads(1)
     memory.fewer_malloc_arenas()
     memory.start_tidying()
@@ -54,8 +54,10 @@ def main():
         link = st.container()
 
     poll_view.banner()
+    if settings_key:  # now, not only after the page: a page may train for seconds before it ends
+        state.publish(settings_key, flags=poll_view.link_flags())
     page.run()
-    if settings_key:
+    if settings_key:  # again: the page may have clamped a setting (t <= T)
         state.publish(settings_key, flags=poll_view.link_flags())
     with link:
         presenter.link_box(page.url_path)
@@ -63,6 +65,8 @@ def main():
 
 # Dask's training workers are spawned processes, and spawn runs the parent's main script again
 # in each, under this name: in a Streamlit server the main script is this file. A worker needs
-# none of the page, and must not start a cluster of its own.
+# none of the page, must not start a cluster of its own, and must not import torch before the
+# worker sets the portable kernels' environment (rnnviz/reproducible.py): hence the imports
+# inside main().
 if __name__ != "__mp_main__":
     main()

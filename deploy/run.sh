@@ -28,11 +28,13 @@ SCHEDULER_PORT=${SCHEDULER_PORT:-8786}
 TRAINING_WORKERS=${TRAINING_WORKERS:-$(( $(nproc) > 1 ? $(nproc) - 1 : 1 ))}
 export RNNVIZ_SCHEDULER="tcp://127.0.0.1:$SCHEDULER_PORT"
 # the scheduler and the training workers import ui/ and rnnviz/ from here (the tasks name
-# functions there); the workers run one thread each, like the app's own local cluster
+# functions there); the workers run one thread each and the portable kernels
+# (rnnviz/reproducible.py), like the app's own local cluster, so every box trains alike
 PYTHONPATH=$PWD dask scheduler --host 127.0.0.1 --port "$SCHEDULER_PORT" --no-dashboard \
     > "$RUNDIR/scheduler.log" 2>&1 &
 pids+=($!)
-PYTHONPATH=$PWD OMP_NUM_THREADS=1 dask worker "$RNNVIZ_SCHEDULER" --nworkers "$TRAINING_WORKERS" \
+PORTABLE=$(python -c 'from rnnviz.reproducible import ENV; print(*(f"{k}={v}" for k, v in ENV.items()))')
+env $PORTABLE PYTHONPATH=$PWD OMP_NUM_THREADS=1 dask worker "$RNNVIZ_SCHEDULER" --nworkers "$TRAINING_WORKERS" \
     --nthreads 1 --host 127.0.0.1 --no-dashboard --memory-limit 0 > "$RUNDIR/workers.log" 2>&1 &
 pids+=($!)
 

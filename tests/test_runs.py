@@ -9,6 +9,7 @@ import threading
 import numpy as np
 import pytest
 
+from rnnviz import reproducible
 from ui import runs, training
 from ui.settings import defaults
 
@@ -100,7 +101,7 @@ def test_the_finished_run_cache_keeps_within_its_bounds():
     assert cache.nbytes <= 10_000 and cache.get(5) is not None and cache.get(3) is None
 
 
-@pytest.mark.parametrize("changed", [dict(seed=1), dict(lr=0.03), dict(cells=["lstm"]), dict(T=21)])
+@pytest.mark.parametrize("changed", [dict(seed=1), dict(lr=0.003), dict(cells=["lstm"]), dict(T=21)])
 def test_every_setting_that_changes_the_numbers_changes_the_key(changed):
     assert runs.run_key(settings()) != runs.run_key(settings(**changed))
 
@@ -117,6 +118,18 @@ def test_the_pages_short_trainings_run_in_a_worker_process_not_the_server():
 
 def _threads_of_a_spawned_process(names):
     names.put(sorted(thread.name for thread in threading.enumerate()))
+
+
+def test_the_training_workers_run_the_portable_kernels():
+    """So a run gives the same numbers on every box of a class, and a sweep point re-run live
+    equals the shipped one (rnnviz/reproducible.py)."""
+    import os
+
+    from rnnviz import reproducible
+
+    before = {name: os.environ.get(name) for name in reproducible.ENV}
+    assert set(runs.client().run(reproducible.active).values()) == {True}
+    assert {name: os.environ.get(name) for name in reproducible.ENV} == before  # only theirs
 
 
 def test_a_training_worker_runs_none_of_the_page_and_starts_no_cluster_of_its_own(monkeypatch):
@@ -165,7 +178,7 @@ def test_the_pages_default_views_are_computed_before_the_first_student_opens_the
 
     monkeypatch.setattr(runs, "client", NoWorkers)
     at = open_page("vanishing")
-    assert len(plotly_figures(at)) == 5  # the training's heatmap and clipping chart among them
+    assert len(plotly_figures(at)) == 2  # the training's heatmap and clipping chart
     open_page("gates")
 
 
@@ -217,6 +230,6 @@ def test_a_paused_part_is_shared_and_resuming_it_is_the_whole_run_cached_as_such
     assert resumed["paused"] is None and len(resumed["runs"]["RNN (tanh)"]["loss"]) == 400
     whole = runs.watch(chosen, lambda p: None, lambda: None, session="c")
     assert whole is resumed and started(runs.run_key(chosen)) == 0
-    alone = {}
-    training.train_all(chosen, alone)
+    with reproducible.process_pool(1) as pool:  # as the workers train: with the portable kernels
+        alone = pool.submit(training.train_all, chosen, {}).result()
     np.testing.assert_array_equal(resumed["runs"]["RNN (tanh)"]["loss"], alone["runs"]["RNN (tanh)"]["loss"])

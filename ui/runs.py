@@ -35,7 +35,8 @@ PROGRESS = "rnnviz-progress"  # the scheduler's metadata holds each running run'
 
 def client():
     """The Dask client of this server: to RNNVIZ_SCHEDULER if set, else a local cluster of one
-    single-threaded worker process per spare core, listening on loopback only."""
+    single-threaded worker process per spare core, listening on loopback only, whose trainings
+    run the portable kernels (rnnviz/reproducible.py: the same numbers on every x86-64 box)."""
     return _connection()["client"]
 
 
@@ -44,12 +45,15 @@ def _connection():
     # in a dict: Streamlit will not cache a Client itself, which is also awaitable
     from distributed import Client, LocalCluster
 
+    from rnnviz import reproducible
+
     address = os.environ.get(SCHEDULER_ENV)
     if address:
         return {"client": Client(address)}
+    # env: set in each worker process before it imports torch (see app.py), not in this one
     cluster = LocalCluster(n_workers=max(1, (os.cpu_count() or 2) - 1), threads_per_worker=1,
                            processes=True, host="127.0.0.1", dashboard_address=None,
-                           memory_limit=0, silence_logs=40)
+                           memory_limit=0, silence_logs=40, env=reproducible.ENV)
     return {"client": Client(cluster), "cluster": cluster}
 
 
