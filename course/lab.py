@@ -17,7 +17,7 @@ with pick_task:
 with pick_cells:
     cells = state.widget(PAGE, "cells")
 st.caption(task.description)
-status, progress_bar, live_chart, outcome = st.empty(), st.empty(), st.empty(), st.container()
+status, progress_bar, live_chart, outcome = st.empty(), st.empty(), st.empty(), st.empty()
 
 left, middle, right = st.columns(3, gap="large")
 with left:
@@ -54,6 +54,7 @@ if settings["k"] and settings["bi"] and task.allows_bidirectional:
 
 results = st.session_state.setdefault("lab.results", {})
 key = runs.run_key(settings)
+st.session_state["lab.key"] = key  # the run on screen, whose numbers its Predicts are judged by
 store = results.get(key)
 paused = (store or {}).get("paused")  # {network: checkpoint, snapshots} while paused
 paused_at = training.paused_step(paused)
@@ -93,6 +94,7 @@ elif st.session_state.pop("lab.pause", None) == key and store and not store.get(
     if reached:  # the pause's checkpoint: the run again up to the step on screen (deterministic)
         part = {"start": None, "until": reached}
 if part is not None:
+    outcome.empty()  # the last run's results, or "Press Train", are not what is training now
     earlier = results.get(key)
     results.clear()  # one result per learner: a finished run's arrays only, a few hundred KB
     results[key] = earlier if part["start"] else {}
@@ -122,7 +124,7 @@ if part is not None:
     live_chart.empty()
 
 store = results.get(key)
-with outcome:
+with outcome.container():
     if store:
         lab_view.show_results(store, settings)
     else:

@@ -12,11 +12,34 @@ The factor w sigmoid'(x_{t-1}) is multiplied in fifty times: where it stays abov
 gradient explodes, which is the wall of the cliff.
 """
 
+import math
+
 import numpy as np
 
-from .cells import sigmoid
-
 STEPS, X0, TARGET = 50, 0.5, 0.7
+
+# The unit's sigmoid, from + − × ÷ alone. A library's exp or tanh rounds its last bit its own way
+# on each processor (here numpy's vector tanh and the C library's already differ on a fifth of
+# inputs), and beside the wall the descent amplifies a last-bit difference until two runs of one
+# path part. Built from correctly rounded operations in a fixed order, the same formula gives the
+# same bits in numpy on any machine and in the browser's copy (ui/live/cliff.js).
+LN2_HIGH, LN2_LOW, INVERSE_LN2 = 6.93147180369123816490e-01, 1.90821492927058770002e-10, 1.4426950408889634
+TAYLOR = tuple(1.0 / math.factorial(n) for n in range(14))  # e^r for |r| <= ln 2 / 2, to well under an ulp
+LARGEST = 700.0  # |a| beyond this: the sigmoid is 0 or 1 to double precision anyway
+
+
+def exp(a):
+    """e^a for |a| <= LARGEST: a = k ln 2 + r, e^a = 2^k e^r, e^r by its Taylor series."""
+    k = np.floor(a * INVERSE_LN2 + 0.5)
+    r = (a - k * LN2_HIGH) - k * LN2_LOW
+    series = TAYLOR[-1]
+    for coefficient in reversed(TAYLOR[:-1]):
+        series = series * r + coefficient
+    return series * np.power(2.0, k)
+
+
+def sigmoid(a):
+    return 1.0 / (1.0 + exp(-np.clip(a, -LARGEST, LARGEST)))
 
 
 def loss_and_grad(w, b, steps=STEPS, x0=X0, target=TARGET):
@@ -54,12 +77,24 @@ def descend(w0, b0, lr, iterations, clip=None):
     for _ in range(iterations):
         _, gw, gb = loss_and_grad(w[-1], b[-1])
         gw, gb = float(gw), float(gb)
-        norm = float(np.hypot(gw, gb))
+        norm = math.sqrt(gw * gw + gb * gb)  # not hypot: its last bit differs between libraries
         norms.append(norm)
         scale = min(1.0, clip / norm) if clip is not None and norm > 0 else 1.0
         w.append(w[-1] - lr * scale * gw)
         b.append(b[-1] - lr * scale * gb)
     return np.array(w), np.array(b), np.array(norms)
+
+
+SETTLED_LOSS, SETTLED_STEPS = 0.01, 5
+
+
+def settled_from(w, b):
+    """The first step from which a path (w, b) stays at the bottom of the valley, its loss under
+    SETTLED_LOSS to the end, or None if its last SETTLED_STEPS points are not all there."""
+    loss = np.nan_to_num(loss_and_grad(w, b)[0], nan=np.inf)
+    above = np.flatnonzero(loss >= SETTLED_LOSS)
+    first = int(above[-1]) + 1 if above.size else 0
+    return first if len(loss) - first >= SETTLED_STEPS else None
 
 
 def output(w, b, steps=STEPS, x0=X0):

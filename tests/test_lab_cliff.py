@@ -10,8 +10,8 @@ import torch
 
 import rnnviz
 import rnnviz.experiments
-from harness.apptest import assert_no_exception, lab_train, open_page, plotly_figures, texts
-from rnnviz import analysis, cliff
+from harness.apptest import assert_no_exception, lab_train, live_views, open_page, plotly_figures, texts
+from rnnviz import analysis, cliff, reproducible
 from rnnviz.__main__ import main as cli
 from rnnviz.experiments import DEFAULT_OUT
 
@@ -53,19 +53,31 @@ def test_the_valley_floor_drawn_on_the_map_is_where_the_loss_is_zero():
     assert all(loss[:, k].min() > 1e-8 for k in drawn[:5])  # the grid alone never finds the floor
 
 
+def paths(w0=5.2, b0=-2.6, lr=0.2, iterations=200, clip=1.0):  # the page's defaults
+    return cliff.descend(w0, b0, lr, iterations), cliff.descend(w0, b0, lr, iterations, clip=clip)
+
+
 def test_the_map_zooms_to_where_the_paths_move():
-    unclipped, clipped = cliff.descend(5.5, -2.0, 0.5, 40)[:2], cliff.descend(5.5, -2.0, 0.5, 40, clip=1.0)[:2]
-    (w_low, w_high), (b_low, b_high) = cliff.view_box([unclipped, clipped])
-    assert (w_high - w_low) * (b_high - b_low) < 0.1 * 18 * 12  # a tenth of the whole map at most
-    for w, b in (clipped, (unclipped[0][:5], unclipped[1][:5])):  # the unclipped one, until it flies off
-        assert np.all((w_low <= w) & (w <= w_high) & (b_low <= b) & (b <= b_high))
+    (plain_w, plain_b, _), (w, b, _) = paths()
+    (w_low, w_high), (b_low, b_high) = cliff.view_box([(plain_w, plain_b), (w, b)])
+    assert (w_high - w_low) * (b_high - b_low) < 0.3 * 18 * 12
+    for path_w, path_b in ((w, b), (plain_w, plain_b)):
+        assert np.all((w_low <= path_w) & (path_w <= w_high) & (b_low <= path_b) & (path_b <= b_high))
 
 
-def test_clipped_descent_never_steps_further_than_lr_times_c_and_unclipped_flies_off():
-    w, b, norms = cliff.descend(5.5, -2.0, 0.5, 40, clip=1.0)
-    assert np.all(np.hypot(np.diff(w), np.diff(b)) <= 0.5 * 1.0 + 1e-12)
-    w, b, norms = cliff.descend(5.5, -2.0, 0.5, 40)
-    assert norms.max() > 100 and np.hypot(np.diff(w), np.diff(b)).max() > 50
+def test_clipped_descent_never_steps_further_than_lr_times_c_and_unclipped_is_thrown():
+    (plain_w, plain_b, norms), (w, b, _) = paths()
+    assert np.all(np.hypot(np.diff(w), np.diff(b)) <= 0.2 * 1.0 + 1e-12)
+    assert norms.max() > 10 and np.hypot(np.diff(plain_w), np.diff(plain_b)).max() > 3
+
+
+def test_settled_from_is_where_the_loss_stays_under_the_level_to_the_end():
+    (plain_w, plain_b, _), (w, b, _) = paths()
+    losses = [direct_loss(wi, bi) for wi, bi in zip(w, b)]
+    first = cliff.settled_from(w, b)
+    assert max(losses[first:]) < 0.01 <= losses[first - 1]
+    assert cliff.settled_from(plain_w, plain_b) is None
+    assert cliff.settled_from(w[:first + 3], b[:first + 3]) is None  # fewer than 5 points there yet
 
 
 def test_clipping_effect_matches_a_hand_computed_example():
@@ -100,11 +112,32 @@ def test_lag_sweep_script_writes_the_format_the_page_reads(tmp_path):
     assert oct(again.stat().st_mode & 0o777) == "0o644"  # readable by others, as the shipped file is
 
 
+def test_the_shipped_lag_sweep_is_what_todays_code_makes_to_the_last_digit():
+    """One cheap shipped point re-run as `rnnviz lag-sweep` and the lab's "Re-run this point live"
+    run it (a process with the portable kernels): every number equal, so the file cannot drift
+    from the code again."""
+    shipped = json.loads(DEFAULT_OUT.read_text())
+    point = next(p for p in shipped["results"]
+                 if (p["cell"], p["task"], p["lag"], p["seed"]) == ("rnn", "adding", 5, 1))
+    with reproducible.process_pool(1) as pool:
+        again = pool.submit(rnnviz.experiments.run_point, "rnn", "adding", 5, point["steps"], 1).result()
+    assert {k: v for k, v in again.items() if k != "seconds"} == {k: v for k, v in point.items() if k != "seconds"}
+
+
+def test_the_shipped_checkpoints_are_what_todays_code_makes_to_the_last_digit():
+    """One shipped network retrained as `rnnviz checkpoints` trains it: the same weights, bit for bit."""
+    with reproducible.process_pool(1) as pool:
+        model = pool.submit(rnnviz.checkpoints.train_one, "rnn", "adding").result()
+    shipped = rnnviz.checkpoints.load("rnn", "adding")
+    for name, value in model.params.items():
+        np.testing.assert_array_equal(value.numpy(), shipped.params[name].numpy(), err_msg=name)
+
+
 def test_shipped_lag_sweep_covers_every_cell_task_lag_and_seed_and_is_honest_about_solved():
     shipped = json.loads(DEFAULT_OUT.read_text())
     keys = {(p["cell"], p["task"], p["lag"], p["seed"]) for p in shipped["results"]}
     assert keys == {(c, t, lag, seed) for c in ("rnn", "lstm", "gru") for t in ("adding", "copy")
-                    for lag in (5, 10, 20, 50, 100) for seed in (0, 1, 2)}
+                    for lag in (5, 10, 20, 50, 100) for seed in rnnviz.experiments.SEEDS}
     assert shipped["settings"]["lstm_forget_bias"] == rnnviz.model.LSTM_FORGET_BIAS
     for point in shipped["results"]:  # solved means the final window's average is at the level
         at_level = (point["final_metric"] >= point["threshold"] if point["metric"] == "accuracy"
@@ -114,18 +147,21 @@ def test_shipped_lag_sweep_covers_every_cell_task_lag_and_seed_and_is_honest_abo
 
 def test_shipped_lag_sweep_shows_what_the_lesson_says():
     """The lab's "How long can it remember?": "the LSTM and the GRU solve lag 100 with every seed,
-    the plain RNN nothing beyond lag 20. On copy ... the GRU goes on to lag 100 with most seeds,
-    but the LSTM stalls from lag 20." """
+    the plain RNN lag 10 with every seed and nothing at 50 or 100. On copy ... the GRU solves lag
+    50 with every seed and lag 100 with most; the LSTM solves lag 20 with some seeds and nothing at
+    50 or 100; beyond lag 10 the plain RNN solves some seeds and not others, even at 100." """
     shipped = json.loads(DEFAULT_OUT.read_text())
-    assert rnnviz.experiments.longest_solved(shipped, "adding", "lstm") == 100
-    assert rnnviz.experiments.longest_solved(shipped, "adding", "gru") == 100
-    assert rnnviz.experiments.longest_solved(shipped, "adding", "rnn") == 20
-    assert all(p["solved"] for p in shipped["results"]
-               if p["task"] == "adding" and p["cell"] in ("lstm", "gru") and p["lag"] == 100)
-    assert not any(p["solved"] for p in shipped["results"]
-                   if p["task"] == "adding" and p["cell"] == "rnn" and p["lag"] > 20)
-    assert rnnviz.experiments.longest_solved(shipped, "copy", "gru") == 100
-    assert rnnviz.experiments.longest_solved(shipped, "copy", "lstm") == 10
+
+    def solved(task_name, cell, lag):
+        return [p["solved"] for p in shipped["results"] if (p["task"], p["cell"], p["lag"]) == (task_name, cell, lag)]
+
+    for cell in ("lstm", "gru"):
+        assert all(solved("adding", cell, 100))
+    assert all(solved("adding", "rnn", 10)) and not any(solved("adding", "rnn", 50) + solved("adding", "rnn", 100))
+    assert all(solved("copy", "gru", 50)) and 2 * sum(solved("copy", "gru", 100)) > len(solved("copy", "gru", 100))
+    assert 0 < sum(solved("copy", "lstm", 20)) < 5 and not any(solved("copy", "lstm", 50) + solved("copy", "lstm", 100))
+    assert all(solved("copy", "rnn", 10))
+    assert all(0 < sum(solved("copy", "rnn", lag)) < 5 for lag in (20, 50, 100))
 
 
 def test_lag_sweep_refuses_bad_arguments(tmp_path, capsys):
@@ -213,37 +249,23 @@ def test_lab_copy_task_reports_accuracy_and_bad_link_values_get_notices():
     assert any("accuracy" in str(f["layout"].get("title", "")).lower() for f in plotly_figures(at))
 
 
-def test_lab_diverging_run_says_so_in_words():
+def test_lab_diverging_run_says_so_in_words_and_its_table_never_says_nan():
+    """A diverged run keeps its last finite weights, which can still be too large to compute
+    with: the held-out table then says "overflows", explained under it, not "nan"."""
     at = lab_train(open_page("lab", {"cells": "rnn_relu", "opt": "sgd", "lr": "100", "steps": "50",
                                      "task": "adding", "clip": "none"}))
     assert any("diverged at step" in e for e in texts(at, "error"))
+    table = at.table[0].value.astype(str)
+    assert not table.isin(["nan", "inf"]).any().any() and table["MSE"].iloc[0] == "overflows"
+    assert any("overflows:" in caption for caption in texts(at, "caption"))
 
 
 def test_cliff_page_defaults_and_the_diverging_button():
     at = open_page("cliff")
-    assert len(at.get("plotly_chart")) == 2
-    assert float(at.metric[0].value) > 0 and at.metric[3].value.endswith("°")
+    assert list(live_views(at)) == ["cliff", "clipping"] and len(at.get("plotly_chart")) == 1  # and the 3-D one
     next(b for b in at.button if b.label.startswith("Train an RNN")).click().run()
     assert_no_exception(at)
     assert any("Diverged at step" in e and "clip" in e for e in texts(at, "error"))
-
-
-def test_cliff_scrubber_rings_both_paths_at_its_step_and_stays_within_the_steps_taken():
-    """The step scrubber: a ring on each path at step k, the numbers there in words (the
-    unclipped step across the wall is the 745-gradient one), and a link asking for a step past
-    the last one is clamped to it."""
-    at = open_page("cliff", {"step": "32"})
-    figure = plotly_figures(at)[0]
-    rings = [d for d in figure["data"] if d.get("showlegend") is False]
-    paths = [d for d in figure["data"] if d.get("mode") == "lines+markers"]
-    assert [(r["x"][0], r["y"][0]) for r in rings] == [(p["x"][32], p["y"][32]) for p in paths]
-    said = " ".join(texts(at, "markdown"))
-    assert "**Gradient descent**, step 32" in said and "‖gradient‖ 745" in said
-    # the Try prompt's question: 372 for the unclipped step, lr x c = 0.5 for the clipped one
-    assert "the next step is 372 long" in said and "the next step is 0.5 long" in said
-    at = open_page("cliff", {"step": "150", "iters": "20"})
-    assert at.slider(key="cliff.step").value == 20
-    assert_no_exception(at)
 
 
 def test_steps_to_solve_table_reads_the_shipped_sweep():
@@ -251,5 +273,5 @@ def test_steps_to_solve_table_reads_the_shipped_sweep():
     rows = {(r["task"], r["cell"]): r for r in rnnviz.experiments.steps_to_solve(shipped)}
     lstm = [p["solved_at"] for p in shipped["results"]
             if (p["task"], p["cell"], p["lag"]) == ("adding", "lstm", 100)]
-    assert rows[("adding", "LSTM")]["lag 100"] == f"{np.median(lstm):.0f} (3/3)"
+    assert rows[("adding", "LSTM")]["lag 100"] == f"{np.median(lstm):.0f} (5/5)"
     assert rows[("adding", "RNN (tanh)")]["lag 100"] == "—"

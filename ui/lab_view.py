@@ -37,8 +37,8 @@ def show_results(store, settings):
     for name, run in runs.items():
         if run["diverged_at"] is not None:
             st.error(f"{name} diverged at step {run['diverged_at'] + 1}: {run['diverged_reason']}. "
-                     "The weights kept are the last finite ones. Try a smaller learning rate or "
-                     "clipping by norm.")
+                     "Training stopped there and kept the last finite weights. Try a smaller learning "
+                     "rate or clipping by norm.")
 
     full_task = rnnviz.tasks.get(task_name, seq_len=settings["T"])
     verdicts = []
@@ -82,13 +82,19 @@ def show_results(store, settings):
         first_input, y, traces = once("held out", lambda: _held_out(full_task, finished, settings["seed"]))
         rows = []
         for n, tr in traces.items():
-            if full_task.loss == "ce":
+            if not np.isfinite(tr.loss):  # finite weights so large that new sequences overflow
+                rows.append({"cell": n, **{column: "overflows" for column in (
+                    ("accuracy", "loss") if full_task.loss == "ce" else ("MSE", "RMSE"))}})
+            elif full_task.loss == "ce":
                 predicted = tr.outputs.argmax(-1)
                 rows.append({"cell": n, "accuracy": f"{(predicted == tr.targets).mean():.1%}",
                              "loss": f"{tr.loss:.4f}"})
             else:
                 rows.append({"cell": n, "MSE": f"{tr.loss:.4f}", "RMSE": f"{np.sqrt(tr.loss):.4f}"})
         st.table(pd.DataFrame(rows).set_index("cell"))  # HTML, so presenter mode can enlarge it
+        if any(not np.isfinite(tr.loss) for tr in traces.values()):
+            st.caption("overflows: the last finite weights of a diverged run are so large that the "
+                       "network's numbers grow past what a computer holds on new sequences.")
         if task_name == "sine":
             charts.plotly(st, figures.forecast(first_input, y[0, :, 0].numpy(),
                                                {n: tr.outputs[0, :, 0] for n, tr in traces.items()}))

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from rnnviz import figures
-from ui import charts, presenter, state
+from ui import charts, presenter, state, verdicts
 from ui.polls import PollError, SQLiteStore, normal_code, shown_code
 from ui.settings import OWN_ADDRESS_FLAGS
 
@@ -133,10 +133,23 @@ def show(poll):
     _poll_box(poll, room())
 
 
+def _page(poll):
+    """The key of the poll's page in ui/settings.py."""
+    lesson = poll.id.split(".")[0]
+    return SETTINGS_OF.get(lesson, lesson)
+
+
+def _right(poll):
+    """What the poll's experiment shows at the settings on screen (ui/verdicts.py)."""
+    page = _page(poll)
+    run = st.session_state.get("lab.results", {}).get(st.session_state.get("lab.key")) if page == "lab" else None
+    return verdicts.right_answer(poll, state.values(page), run)
+
+
 def _experiment_button(poll, key):
     """The button that sets the page to what shows the answer, if the page's defaults do not."""
     if poll.experiment:
-        page = SETTINGS_OF.get(poll.id.split(".")[0], poll.id.split(".")[0])
+        page = _page(poll)
         shown = ", ".join(f"{name} = {value}" for name, value in poll.experiment.items())
         st.button(f"Run the experiment ({shown})", key=key, on_click=state.apply, args=(page, poll.experiment))
 
@@ -147,10 +160,11 @@ def guess(poll, container=st):
     The guess is kept for the session (not in the link)."""
     locked, checked = f"guess.locked.{poll.id}", f"guess.checked.{poll.id}"
     mine = st.session_state.get(locked)
+    right = _right(poll) if st.session_state.get(checked) else None
     if mine not in poll.choices:
         label = "Make a guess"
-    elif st.session_state.get(checked):
-        label = "✓ Right" if mine == poll.right else "✗ Not quite"
+    elif right is not None:
+        label = "✓ Right" if mine == right else "✗ Not quite"
     else:
         label = "Guess locked in"
     with container.popover(label, width="stretch"):
@@ -166,10 +180,10 @@ def guess(poll, container=st):
             _experiment_button(poll, f"guess.experiment.{poll.id}")
             st.button("Check my guess", key=f"guess.check.{poll.id}", type="primary",
                       on_click=st.session_state.__setitem__, args=(checked, True))
-        elif mine == poll.right:
-            st.success(f"Right. The experiment shows: **{poll.right}**.")
+        elif mine == right:
+            st.success(f"Right. The experiment shows: **{right}**.")
         else:
-            st.info(f"The experiment shows: **{poll.right}**. Look at the figure again: where "
+            st.info(f"The experiment shows: **{right}**. Look at the figure again: where "
                     "does it show that?")
             _experiment_button(poll, f"guess.experiment.{poll.id}")
         st.button("Guess again", key=f"guess.again.{poll.id}", on_click=_unlock, args=(poll,))
@@ -195,7 +209,7 @@ def _poll_box(poll, code):
         return
     answered = sum(counts.values())
     if revealed:
-        charts.plotly(st, figures.poll_answers(poll.choices, counts, poll.right),
+        charts.plotly(st, figures.poll_answers(poll.choices, counts, _right(poll)),
                       config={"displayModeBar": False}, key=f"poll.chart.{poll.id}")
         st.caption(f"{answered} answered. ✓ marks what the experiment shows: now try it and see.")
         _experiment_button(poll, f"poll.experiment.{poll.id}")

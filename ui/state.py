@@ -76,24 +76,26 @@ def _stored(setting, value):
 
 
 def limit(page, name, high):
-    """Keep a setting whose range depends on another (t <= T) within `high`, before its widget."""
-    state_key = key(page, _setting(page, name))
-    if st.session_state.get(state_key, 0) > high:
-        st.session_state[state_key] = high
+    """Keep a setting whose range depends on another (t <= T) within `high`, before its widget.
+    Written back even when it fits: a slider whose range changed is a new widget to the browser,
+    which would start it at its minimum unless the value is set for it explicitly."""
+    state_key = key(page, row(page, name))
+    st.session_state[state_key] = min(st.session_state.get(state_key, 0), high)
 
 
-def _setting(page, name):
+def row(page, name):
+    """The row of the settings table for `name` on `page` (the seed is every page's)."""
     return SEED if name == "seed" else next(s for s in PAGES[page] if s.name == name)
 
 
 def shown(page, name, value):
     """A choice as the learner reads it, from the settings table (e.g. "before training")."""
-    return _setting(page, name).show(value)
+    return row(page, name).show(value)
 
 
 def widget(page, name, high=None, container=st, **kwargs):
     """The widget for one setting; its value lives in session state under key(page, setting)."""
-    setting = _setting(page, name)
+    setting = row(page, name)
     state_key = key(page, setting)
     visible = presenter.shown()
     if visible is not None and name not in visible:
@@ -136,7 +138,7 @@ def numbers_input(page, name, container=st):
     """A text box for a list of numbers. What the learner typed stays in the box even when
     it cannot be used; the view then keeps the last valid list and says why. Numbers out of
     range are clamped, with a notice."""
-    setting = _setting(page, name)
+    setting = row(page, name)
     state_key = key(page, setting)
     text_key = state_key + ".text"
     st.session_state.setdefault(text_key, setting.encode(st.session_state[state_key]))
@@ -155,7 +157,7 @@ def numbers_input(page, name, container=st):
 
 
 def value(page, name):
-    return st.session_state[key(page, _setting(page, name))]
+    return st.session_state[key(page, row(page, name))]
 
 
 def values(page):
@@ -184,7 +186,7 @@ def apply(page, raw):
     """on_click that sets these settings of `page` from link-style text {name: value}, as a
     link would (out-of-range values clamped), before the script runs."""
     for name, text in raw.items():
-        setting = _setting(page, name)
+        setting = row(page, name)
         value, _ = setting.parse(text)
         st.session_state[key(page, setting)] = _stored(setting, value)
 
