@@ -2,9 +2,9 @@ import numpy as np
 import streamlit as st
 
 import rnnviz
-from rnnviz import analysis, export, figures, formulas
+from rnnviz import export, figures
 from rnnviz.model import CELL_LABELS, cell_label
-from ui import charts, compute, exports, lesson, state
+from ui import charts, compute, exports, gates_view, lesson, live, state
 
 PAGE = "gates"
 text = lesson.page_header("gates")
@@ -35,41 +35,31 @@ else:
                "until the answer at t = T (dotted lines). Each row of a panel is one of the 8 hidden units.")
     strip = inputs
     strip_rows = [f"symbol {k}" for k in range(inputs.shape[1] - 1)] + ["blank"]
-gate_names = list(trained.gates)
-panels = {"untrained": {g: untrained.gates[g][sample] for g in gate_names},
-          "trained": {g: trained.gates[g][sample] for g in gate_names}}
-heatmaps = figures.gate_heatmaps(panels[weights], strip, strip_rows, marked=marked,
-                                 label=f"{label}, {weights_shown}")
-charts.plotly(st, heatmaps)
+state.limit(PAGE, "t", seq_len)  # the step's range follows T
+live.show("heatmaps", PAGE, gates_view.heatmaps(runs[weights], sample, strip, strip_rows, marked,
+                                                f"{label}, {weights_shown}"),
+          owns=(), reads=("t",))
 st.caption(caption)
+score = runs[f"{weights}_score"]
+network = f"the trained {label}" if weights == "trained" else f"the {label} {weights_shown}"
 if task.loss == "ce":
-    st.markdown(f"The trained {label} names the right symbol in **{runs['score']:.0%}** of 512 new "
-                f"sequences of length {seq_len} (guessing: {runs['baseline']:.1%}).")
+    st.markdown(f"On 512 new sequences of length {seq_len}, {network} names the right symbol in "
+                f"**{score:.0%}** of them (guessing: {runs['baseline']:.1%}).")
 else:
-    st.markdown(f"The trained {label}'s mean squared error on 512 new sequences of length {seq_len} "
-                f"is **{runs['score']:.4f}** (always answering the average sum, 1.0: "
-                f"{runs['baseline']:.3f}).")
+    st.markdown(f"On 512 new sequences of length {seq_len}, {network} has a mean squared error of "
+                f"**{score:.4f}** (always answering the average sum, 1.0: {runs['baseline']:.3f}).")
 
 exports.show(f"gates-{cell}-{task_name}-T{seq_len}", trace=trained, settings=state.values(PAGE),
-             figure=heatmaps, snippet=export.reproduce_gates(
-                 cell, task_name, seq_len, seed + compute.GATE_SAMPLE_OFFSET))
+             figure=figures.gate_heatmaps({g: values[sample] for g, values in runs[weights].gates.items()},
+                                          strip, strip_rows, marked=marked, label=f"{label}, {weights_shown}"),
+             snippet=export.reproduce_gates(cell, task_name, seq_len, seed + compute.GATE_SAMPLE_OFFSET))
 lesson.show_prompts(text, kind="Try")
 lesson.show_more(text)
 
 st.subheader("One step, one unit, with the numbers")
 lesson.show_equations(text)
-pick_t, pick_unit, _ = st.columns([2, 2, 1])
-with pick_t:
-    t = state.widget(PAGE, "t", high=seq_len)
-with pick_unit:
-    unit = state.widget(PAGE, "unit", high=rnnviz.checkpoints.RECIPE["hidden_size"]) - 1
-charts.plotly(st, figures.cell_diagram(cell, analysis.cell_step_values(trained, sample, t, unit),
-                                       title=f"The trained {label} cell at t = {t}, unit {unit + 1}: "
-                                             "every value on its way through"),
-              config={"displayModeBar": False})
-st.markdown(f"The same step in numbers (sample {sample}, unit {unit + 1}, $t = {t}$):")
-st.latex(formulas.gate_step(trained, sample, t, unit))
-charts.plotly(st, figures.unit_gates(panels["trained"], unit, chosen_t=t))
+state.limit(PAGE, "unit", rnnviz.checkpoints.RECIPE["hidden_size"])
+live.show("cellstep", PAGE, gates_view.cellstep(trained, sample, f"trained {label}"), owns=("t", "unit"))
 
 st.subheader("Gradient flow: gated cell against a vanilla RNN")
 lesson.show_markdown(text, "Gradient flow")
@@ -90,6 +80,13 @@ maps = compute.memory_maps(task_name, seq_len, seed, weights, sample)
 charts.plotly(st, figures.memory_maps(
     {f"{cell_label(name)}, {weights_shown}": values
      for name, values in maps.items()}, marked=marked))
+rnn_row = maps["rnn"][-1]  # what h_T still holds of each input
+if weights == "trained" and np.median(rnn_row) > 0.1 * rnn_row.max():
+    st.caption(f"The trained RNN's last state still moves with inputs from far back: ‖∂h_T/∂x_s‖ is "
+               f"{np.median(rnn_row):.2g} across its bottom row (typically), {rnn_row.max():.2g} at its "
+               "largest. Its gradient no longer vanishes, yet it holds every input alike, marked or not, "
+               "so it cannot pick out the two numbers it must add: holding everything is not remembering "
+               "what matters. Set Weights to before training to see a plain RNN forget.")
 lesson.show_prompts(text, "Memory made visible", kind="Try")
 
 lesson.show_quiz(text, PAGE)

@@ -1,80 +1,30 @@
-import numpy as np
 import streamlit as st
 
-from rnnviz import analysis, export, figures
+from rnnviz import export, figures
 from rnnviz.model import CELL_LABELS
-from ui import charts, compute, exports, lesson, state
+from ui import charts, compute, exports, lesson, live, state
 
 PAGE = "vanishing"
 text = lesson.page_header("vanishing")
 
-controls, view = st.columns([1, 3], gap="large")
-with controls:
-    cell, seq_len, radius, init, hidden_size = state.widgets(PAGE, "cell", "T", "radius", "init", "H")
-    forget_bias = state.widget(PAGE, "fbias", disabled=cell != "lstm")
+LIVE = ("cell", "T", "radius", "init", "H", "fbias")  # computed in the browser as the learner drags
+cell, seq_len, radius, init, hidden_size, forget_bias = (state.value(PAGE, name) for name in LIVE)
 seed = state.value(PAGE, "seed")
-model, trace = compute.vanishing_trace(cell, seq_len, hidden_size, radius, init, forget_bias, seed)
-norms = trace.grad_hidden_norm[0]
-if trace.overflow:
-    st.error(f"With these settings {trace.overflow}: the numbers grew past what a computer "
-             "can hold, so the curve stops there. Lower the spectral radius or pick tanh, "
-             "which keeps h_t between −1 and 1.")
-elif trace.underflow:
-    st.warning(f"From step t = {trace.underflow} back, ∂L/∂h_t is smaller than 1e-308, the smallest "
-               "number a computer's float64 holds: there the curve stops, although the true "
-               "gradient keeps shrinking.")
-blocks = analysis.recurrent_blocks(trace.params["weight_hh"])
-
-with view:
-    bound = None
-    if cell == "rnn_tanh":
-        sigma_max = analysis.singular_values(blocks[0])[0]
-        bound = analysis.tanh_bound(norms[-1], sigma_max, seq_len)
-    curve = figures.grad_norms({CELL_LABELS[cell]: norms}, bound=bound)
-    charts.plotly(st, curve)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = norms[0] / norms[-1]
-    first, last = st.columns(2)
-    first.metric("‖∂L/∂h₁‖ ÷ ‖∂L/∂h_T‖", f"{ratio:.1e}" if np.isfinite(ratio) and ratio > 0 else "not a number",
-                 help="How much of the gradient at the last step is left at the first.")
-    if np.isfinite(ratio) and ratio > 0:
-        orders = np.log10(ratio)
-        last.metric(f"Orders of magnitude {'lost' if orders < 0 else 'gained'} over T steps",
-                    f"{abs(orders):.1f}")
-    else:
-        last.metric("Orders of magnitude over T steps", "—")
-    if bound is not None:
-        verdict = ("below 1, so the bound falls and the curve must fall with it" if sigma_max < 1 else
-                   "above 1, so the bound grows and says nothing here: the curve can still fall, "
-                   "through saturated units (tanh′ < 1) and directions W_h shrinks")
-        st.caption(f"Dashed: the bound σ_max^(T−t)‖∂L/∂h_T‖. σ_max(W_h) = {sigma_max:.3f} (spectral "
-                   f"radius ρ = {analysis.spectral_radius(blocks[0]):.3f}) is {verdict}. The measured "
-                   "curve can never rise above it.")
-    else:
-        st.caption("The σ_max bound holds for tanh RNNs (|tanh′| ≤ 1); pick RNN (tanh) to see it.")
+live.show("vanishing", PAGE, compute.vanishing_live(hidden_size, init, seed), LIVE)
 
 lesson.show_prompts(text, kind="Try")
 lesson.show_more(text)
 lesson.show_equations(text)
 
 st.subheader("Inside $W_h$: eigenvalues and what each step multiplies")
-left, right = st.columns(2, gap="large")
-gate_names = {"lstm": "ifgo", "gru": "rzn"}.get(cell)
-labels = [f"W_h{name}" for name in gate_names] if gate_names else ["W_h"]
-charts.plotly(left, figures.eigenvalue_plane(
-    {label: analysis.eigenvalues(block) for label, block in zip(labels, blocks)},
-    sigma_max={label: analysis.singular_values(block)[0] for label, block in zip(labels, blocks)}))
-with np.errstate(invalid="ignore", divide="ignore"):
-    step_ratio = np.r_[np.nan, norms[:-1] / norms[1:]]  # at t: what the step from t back to t − 1 did
-charts.plotly(right, figures.per_step(
-    step_ratio, "What each step back multiplies the gradient by",
-    "‖∂L/∂h<sub>t−1</sub>‖ ÷ ‖∂L/∂h<sub>t</sub>‖", log=True, reference=1.0))
 lesson.show_markdown(text, "Eigenvalues")
 lesson.show_prompts(text, "Eigenvalues")
 
+_, trace = compute.vanishing_trace(cell, seq_len, hidden_size, radius, init, forget_bias, seed)
 exports.show(f"vanishing-{cell}-T{seq_len}", trace=trace, settings=state.values(PAGE),
-             figure=curve, snippet=export.reproduce_vanishing(cell, seq_len, hidden_size, radius,
-                                                              init, forget_bias, seed))
+             figure=figures.grad_norms({CELL_LABELS[cell]: trace.grad_hidden_norm[0]}),
+             snippet=export.reproduce_vanishing(cell, seq_len, hidden_size, radius, init, forget_bias, seed,
+                                                compute.LONGEST_VANISHING))
 
 st.subheader("While training: clipping the exploding gradient")
 lesson.show_markdown(text, "Clipping")

@@ -71,5 +71,12 @@ def trace_named(figure, name):
     return next(t for t in figure["data"] if t.get("name") == name)
 
 
+def live_views(at):
+    """{view: the data the page sent to that live view (ui/live.py)}: its settings, its controls and
+    what its script computes from."""
+    return {element.proto.component_name.removeprefix("rnnviz_"): json.loads(element.proto.json)
+            for element in at.get("bidi_component")}
+
+
 def texts(at, kind):
     return [element.value for element in getattr(at, kind)]

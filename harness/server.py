@@ -72,8 +72,9 @@ def chromium():
 
 
 def wait_for_app(page, timeout=90_000):
-    """Until the script run has finished and every chart on the page has drawn. Every page
-    opens with its title, so a page whose first run has not yet started is not taken for done."""
+    """Until the script run has finished and every chart and live view on the page has drawn.
+    Every page opens with its title, so a page whose first run has not yet started is not taken
+    for done."""
     page.wait_for_function(
         """() => {
             const app = document.querySelector('[data-testid="stApp"]');
@@ -85,5 +86,7 @@ def wait_for_app(page, timeout=90_000):
             const vega = document.querySelectorAll('[data-testid="stVegaLiteChart"]');
             const vegaDrawn = document.querySelectorAll(
                 '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg');
-            return drawn.length >= plotly.length && vegaDrawn.length >= vega.length;
+            const live = document.querySelectorAll('[data-testid^="stBidiComponent"]');
+            const liveDrawn = document.querySelectorAll('.rv[data-redraws]');
+            return drawn.length >= plotly.length && vegaDrawn.length >= vega.length && liveDrawn.length >= live.length;
         }""", timeout=timeout)

@@ -125,19 +125,64 @@ def clipping_effect(gradient, threshold):
             "value_clipped_norm": float(np.linalg.norm(by_value)), "value_angle": angle(by_value)}
 
 
-def cell_step_values(trace, sample, t, unit):
-    """What figures.cell_diagram writes on an LSTM or GRU cell at step t (1-based) for one
-    hidden unit of sample `sample`: every gate, state and elementwise product, as floats, and
-    x_t as text."""
-    k = t - 1
-    gates = {name: float(values[sample, k, unit]) for name, values in trace.gates.items()}
-    h_prev = float(trace.hidden[sample, k - 1, unit]) if t > 1 else 0.0
-    h = float(trace.hidden[sample, k, unit])
-    x = ", ".join(f"{v:.2f}" for v in trace.inputs[sample, k])
+# A cell's data flow, left to right, for a diagram: each node's place (x, y), what it is, its
+# label and the name of its number in cell_step_table; and the arrows between nodes. Kinds:
+# "state" (carried between steps), "gate" (σ of a weighted sum, 0 to 1), "squash" (tanh, −1 to
+# 1), "op" (elementwise × or +), "input". Labels write h_{t−1} for a subscript.
+CELL_FLOW = {
+    "lstm": {
+        "nodes": {"c_prev": (0, 3, "state", "c_{t−1}", "c_prev"), "h_prev": (0, 0, "state", "h_{t−1}", "h_prev"),
+                  "x": (2.5, -1.2, "input", "x_{t}", "x"),
+                  "f": (1.5, 1.2, "gate", "f_{t} σ", "f"), "i": (2.5, 1.2, "gate", "i_{t} σ", "i"),
+                  "g": (3.5, 1.2, "squash", "g_{t} tanh", "g"), "o": (4.5, 1.2, "gate", "o_{t} σ", "o"),
+                  "forget": (1.5, 3, "op", "×", "forget"), "write": (3, 2.1, "op", "×", "write"),
+                  "add": (3, 3, "op", "+", "c"), "tanh_c": (5.5, 2.35, "squash", "tanh", "tanh_c"),
+                  "show": (5.5, 1.2, "op", "×", "h"), "c": (6.8, 3, "state", "c_{t}", "c"),
+                  "h": (6.8, 0, "state", "h_{t}", "h")},
+        "edges": [("c_prev", "forget"), ("forget", "add"), ("add", "c"), ("f", "forget"), ("i", "write"),
+                  ("g", "write"), ("write", "add"), ("add", "tanh_c"), ("tanh_c", "show"), ("o", "show"),
+                  ("show", "h"), ("h_prev", "f"), ("h_prev", "i"), ("h_prev", "g"), ("h_prev", "o"),
+                  ("x", "f"), ("x", "i"), ("x", "g"), ("x", "o")],
+    },
+    "gru": {
+        "nodes": {"h_prev": (0, 3, "state", "h_{t−1}", "h_prev"), "h_in": (0, 0, "state", "h_{t−1}", "h_prev"),
+                  "x": (2.5, -1.2, "input", "x_{t}", "x"),
+                  "r": (1.3, 0.6, "gate", "r_{t} σ", "r"), "z": (2.5, 1.6, "gate", "z_{t} σ", "z"),
+                  "n": (3.8, 1.2, "squash", "n_{t} tanh", "n"), "keep": (2.5, 3, "op", "×", "keep"),
+                  "write": (3.8, 2.1, "op", "×", "write"), "add": (5, 3, "op", "+", "h"),
+                  "h": (6.8, 3, "state", "h_{t}", "h")},
+        "edges": [("h_prev", "keep"), ("keep", "add"), ("add", "h"), ("z", "keep"), ("z", "write"),
+                  ("n", "write"), ("write", "add"), ("r", "n"), ("h_in", "r"), ("h_in", "z"), ("h_in", "n"),
+                  ("x", "r"), ("x", "z"), ("x", "n")],
+    },
+}
+
+
+def cell_step_table(trace, sample):
+    """Every number the cell diagram and the gate equations show, at every step and unit of one
+    sample of an LSTM or GRU trace: {name: (T, H) array}, with x_t's numbers as "x" (T, I).
+
+    The gates (LSTM i f g o, c; GRU r z n), the states coming in (h_prev, and c_prev), each gate's
+    pre-activation (pre_i .. pre_o, pre_r, pre_z; for n its two parts, pre_xn = W_xn x_t + b_xn
+    and pre_hn = W_hn h_{t-1} + b_hn) and the elementwise products of the data flow (LSTM:
+    forget = f c_{t-1}, write = i g, tanh_c, h; GRU: keep = z h_{t-1}, write = (1 - z) n, h)."""
+    H = trace.hidden_size
+    p = trace.params
+    x = trace.inputs[sample].astype(np.float64)
+    h = trace.hidden[sample, :, :H].astype(np.float64)
+    h_prev = np.concatenate([np.zeros((1, H)), h[:-1]])
+    pre_x = x @ p["weight_ih"].T + p["bias_ih"]
+    pre_h = h_prev @ p["weight_hh"].T + p["bias_hh"]
+    gates = {name: values[sample, :, :H].astype(np.float64) for name, values in trace.gates.items()}
+    table = {"x": x, "h_prev": h_prev, "h": h, **gates}
     if trace.cell == "lstm":
-        c_prev = float(trace.gates["c"][sample, k - 1, unit]) if t > 1 else 0.0
-        return {**gates, "x": x, "c_prev": c_prev, "h_prev": h_prev, "forget": gates["f"] * c_prev,
-                "write": gates["i"] * gates["g"], "add": gates["c"], "tanh_c": float(np.tanh(gates["c"])),
-                "show": h, "h": h}
-    return {**gates, "x": x, "h_prev": h_prev, "h_in": h_prev, "keep": gates["z"] * h_prev,
-            "write": (1 - gates["z"]) * gates["n"], "add": h, "h": h}
+        c_prev = np.concatenate([np.zeros((1, H)), gates["c"][:-1]])
+        table.update({f"pre_{name}": (pre_x + pre_h)[:, k * H:(k + 1) * H] for k, name in enumerate("ifgo")})
+        table.update(c_prev=c_prev, forget=gates["f"] * c_prev, write=gates["i"] * gates["g"],
+                     tanh_c=np.tanh(gates["c"]))
+    else:
+        table.update(pre_r=(pre_x + pre_h)[:, :H], pre_z=(pre_x + pre_h)[:, H:2 * H],
+                     pre_xn=pre_x[:, 2 * H:], pre_hn=pre_h[:, 2 * H:],
+                     keep=gates["z"] * h_prev, write=(1 - gates["z"]) * gates["n"])
+    return table
+

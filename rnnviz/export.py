@@ -83,19 +83,20 @@ def save_trace(trace, path, settings):
     return path
 
 
-def reproduce_vanishing(cell, seq_len, hidden_size, radius, init, forget_bias, seed):
+def reproduce_vanishing(cell, seq_len, hidden_size, radius, init, forget_bias, seed, longest):
     """The rnnviz calls that compute the vanishing-gradient page's curve."""
     extra = f", forget_bias={forget_bias!r}" if cell == "lstm" else ""
     return f'''import torch
 import rnnviz
 
-task = rnnviz.tasks.get("adding", seq_len={seq_len})
-x, y = task.sample(1, torch.Generator().manual_seed({seed}))
+# the page's adding sequence of {seq_len} steps: its sequences of every length up to {longest} grow one
+# from another (rnnviz.tasks.adding_lengths)
+x, y = rnnviz.tasks.adding_sequence(seq_len={seq_len}, seed={seed}, longest={longest})
 # float64, so that a gradient of 1e-60 is a number and not a flush to 0
 model = rnnviz.Model.from_choice("{cell}", input_size=2, hidden_size={hidden_size}, output_size=1,
                                  seed={seed}, init="{init}", spectral_radius={radius!r},
                                  dtype=torch.float64{extra})
-trace = rnnviz.record(model, x, y, loss=task.loss, target=task.target)
+trace = rnnviz.record(model, x, y, loss="mse", target="last")
 curve = trace.grad_hidden_norm[0]   # ||dL/dh_t|| for t = 1..{seq_len}
 print(curve)
 figure = rnnviz.figures.grad_norms({{"{cell}": curve}})   # figure.show() draws it
@@ -106,12 +107,13 @@ def reproduce_hidden_state(numbers, hidden_size, activation, scale, seed):
     """The rnnviz calls behind the hidden-state page: a random RNN reading `numbers`."""
     listed = ", ".join(f"{v:g}" for v in numbers)
     return f'''import numpy as np
+import torch
 import rnnviz
 
-numbers = np.array([{listed}], dtype=np.float32)
+numbers = np.array([{listed}])
 following = np.append(numbers[1:], 2 * numbers[-1] - numbers[-2])   # the pattern continued
 model = rnnviz.Model("rnn", input_size=1, hidden_size={hidden_size}, output_size=1,
-                     nonlinearity="{activation}", weight_scale={scale!r}, seed={seed})
+                     nonlinearity="{activation}", weight_scale={scale!r}, seed={seed}, dtype=torch.float64)
 trace = rnnviz.record(model, numbers[None, :, None], following[None, :, None], loss="mse",
                       target="all")
 print(trace.hidden[0])   # h_t: one row per step t, one column per unit
@@ -126,7 +128,8 @@ import rnnviz
 task = rnnviz.tasks.get("sine", seq_len={seq_len})
 x, y = task.sample(1, torch.Generator().manual_seed({seed}))
 model = rnnviz.Model("rnn", input_size=1, hidden_size={hidden_size}, output_size=1,
-                     nonlinearity="{activation}", spectral_radius={radius!r}, seed={seed})
+                     nonlinearity="{activation}", spectral_radius={radius!r}, seed={seed},
+                     dtype=torch.float64)
 full = rnnviz.record(model, x, y[:, -1], loss="mse", target="last")
 truncated = rnnviz.record(model, x, y[:, -1], loss="mse", target="last", tbptt={window})
 print(full.grad_hidden_norm[0])   # ||dL/dh_t|| for t = 1..{seq_len}

@@ -92,65 +92,6 @@ def _grid(rows, cols, row_heights, vertical_gap=0.05, horizontal_gap=0.06):
 
 # --- Hidden state ------------------------------------------------------------------------
 
-STEP_COLUMNS = ("W_x x_t", "W_h h_{t-1}", "b", "a_t", "h_t")
-STEP_TITLES = ("W<sub>x</sub> x<sub>t</sub>", "+ W<sub>h</sub> h<sub>t−1</sub>", "+ b",
-               "= a<sub>t</sub>", "h<sub>t</sub> = f(a<sub>t</sub>)")
-
-
-def step_vectors(terms, activation="tanh", fit=False):
-    """The vectors of h_t = f(W_x x_t + W_h h_{t-1} + b) side by side, values printed:
-    one column per term (customdata names it), one row per hidden unit. One colour scale for
-    every step and setting, −1 to 1 (tanh's range), so colours compare from t to t; fit=True
-    spans ± the largest value shown instead (ReLU's values past 1, or tiny ones)."""
-    H = len(terms["h_t"])
-    values = np.stack([np.asarray(terms[c], dtype=np.float64) for c in STEP_COLUMNS], axis=1)
-    finite = np.abs(values[np.isfinite(values)])
-    bound = float(finite.max()) if fit and finite.size and finite.max() > 0 else 1.0
-    ticks = ([-1, 0, 1], ["≤ −1", "0", "≥ 1"]) if not fit else (
-        [-bound, 0, bound], [f"{-bound:.3g}", "0", f"{bound:.3g}"])
-    titles = [t.replace("f(", f"{activation}(") for t in STEP_TITLES]
-    heatmap = dict(type="heatmap", z=values, x=titles, y=[f"unit {k + 1}" for k in range(H)],
-                   customdata=np.tile(np.array(STEP_COLUMNS, dtype=object), (H, 1)),
-                   text=np.round(values, 2), texttemplate="%{text:.2f}", textfont=dict(size=16),
-                   colorscale=DIVERGING, zmin=-bound, zmax=bound, xgap=14, ygap=3,
-                   colorbar=dict(tickvals=ticks[0], ticktext=ticks[1]),
-                   hovertemplate="%{y}, %{x}: %{z:.4f}<extra></extra>")
-    return _figure([heatmap], height=110 + 42 * H,
-                   xaxis=dict(side="top", tickfont=dict(size=16), fixedrange=True),
-                   yaxis=dict(autorange="reversed", fixedrange=True))
-
-
-VEGA_CONFIG = {"axis": {"labelFontSize": 14, "titleFontSize": 15},
-               "legend": {"labelFontSize": 14, "titleFontSize": 14}, "title": {"fontSize": 16}}
-
-
-def hidden_trajectories(hidden):
-    """Every hidden unit's h_t against t, as a Vega-Lite spec built with altair (click a unit
-    in the legend to pick it out): st.vega_lite_chart(spec) on a page, alt.Chart.from_dict(spec)
-    in a notebook. Only the data changes from one call to the next, so the chart is built once;
-    building and validating it on every redraw cost 15-70 ms (tests/test_figures.py validates)."""
-    T, H = hidden.shape
-    values = [{"t": t + 1, "unit": f"unit {k + 1}", "h": float(hidden[t, k])}
-              for t in range(T) for k in range(H)]
-    return {**_trajectory_chart(), "data": {"values": values}}
-
-
-@lru_cache(maxsize=1)
-def _trajectory_chart():
-    import altair as alt
-
-    pick = alt.selection_point(name="pick", fields=["unit"], bind="legend")
-    chart = alt.Chart(alt.Data(values=[])).mark_line(point=True, strokeWidth=3).encode(
-        x=alt.X("t:Q", title="time step t", axis=alt.Axis(tickMinStep=1)),
-        y=alt.Y("h:Q", title="h_t"),
-        color=alt.Color("unit:N", title="unit", scale=alt.Scale(range=PALETTE)),
-        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
-        tooltip=[alt.Tooltip("unit:N"), alt.Tooltip("t:Q"), alt.Tooltip("h:Q", format=".4f")],
-    ).add_params(pick).properties(title="Hidden state h_t, one line per unit (click the legend)",
-                                  height=300)
-    return MappingProxyType({**chart.to_dict(validate=False), "config": VEGA_CONFIG})
-
-
 def predictions(inputs, predicted, wanted, chosen_t=None):
     """The input x_t, the output layer's y_t, and what y_t should be (the next number)."""
     t = steps(len(inputs))
@@ -259,18 +200,6 @@ def unrolled_graph(inputs, hidden, grad_norm, backward_t, loss_steps, fit=False)
                               range=[-0.5, 2.5], showgrid=False, zeroline=False))
 
 
-def weight_hh_contributions(step_norms, kept):
-    """||step t's term of dL/dW_h|| per step; the terms truncated BPTT drops are greyed."""
-    T = len(step_norms)
-    bars = dict(type="bar", x=steps(T), y=step_norms,
-                marker=dict(color=np.where(kept, PALETTE[0], "#BBBBBB")),
-                customdata=np.where(kept, "kept", "dropped by truncation"),
-                hovertemplate="t = %{x}: %{y:.3g} (%{customdata})<extra></extra>")
-    return _figure([bars], "∂L/∂W<sub>h</sub> is a sum over time steps", height=320,
-                   xaxis=_axis("time step t", dtick=1 if T <= 30 else None),
-                   yaxis=_axis("‖step t's term of ∂L/∂W<sub>h</sub>‖"))
-
-
 # --- Vanishing and exploding gradients ---------------------------------------------------
 
 def grad_norms(curves, bound=None, title="‖∂L/∂h<sub>t</sub>‖ at every time step", dashed=()):
@@ -295,51 +224,6 @@ def grad_norms(curves, bound=None, title="‖∂L/∂h<sub>t</sub>‖ at every t
                                    *([] if bound is None else [bound])))
 
 
-def eigenvalue_plane(eigenvalues, gamma=1.0, sigma_max=None):
-    """Eigenvalues of W_h (one colour per gate block) with the unit circle and, where the
-    derivative of f is bounded by gamma < 1, the circle of radius 1/gamma. sigma_max
-    {block: largest singular value} adds a dashed circle of that radius per block, in its
-    colour: no eigenvalue lies outside it, and no step can stretch a vector by more."""
-    angle = np.linspace(0, 2 * np.pi, 200)
-    circles = [(1.0, "unit circle")] + ([(1 / gamma, f"radius 1/γ = {1 / gamma:g}")] if gamma != 1 else [])
-    data = [dict(type="scatter", x=radius * np.cos(angle), y=radius * np.sin(angle), mode="lines",
-                 name=label, line=dict(color="black", width=1.5, dash="solid" if radius == 1 else "dot"))
-            for radius, label in circles]
-    for k, (label, values) in enumerate(eigenvalues.items()):
-        values = np.asarray(values)
-        colour = PALETTE[k % len(PALETTE)]
-        data.append(dict(type="scatter", x=values.real, y=values.imag, mode="markers", name=label,
-                         marker=dict(size=9, color=colour),
-                         hovertemplate="%{x:.3f} %{y:+.3f}i<extra>" + label + "</extra>"))
-        if sigma_max and label in sigma_max:
-            radius = sigma_max[label]
-            data.append(dict(type="scatter", x=radius * np.cos(angle), y=radius * np.sin(angle),
-                             mode="lines", name=f"σ<sub>max</sub>({label}) = {radius:.2f}", hoverinfo="skip",
-                             line=dict(color=colour, width=1.5, dash="dash")))
-    largest = [np.abs(v).max() for v in eigenvalues.values()] + list((sigma_max or {}).values())
-    extent = max(1.2, float(np.max(largest)) * 1.1)
-    return _figure(data, "Eigenvalues of W<sub>h</sub>", height=420,
-                   legend=dict(orientation="h", y=-0.2),
-                   xaxis=_axis("real", range=[-extent, extent], zeroline=True),
-                   yaxis=_axis("imaginary", range=[-extent, extent], scaleanchor="x", zeroline=True))
-
-
-def per_step(values, title, y_title, log=False, reference=None):
-    """One value per time step (e.g. the Jacobian norms ||dh_t/dh_{t-1}||)."""
-    curve = dict(type="scatter", x=steps(len(values)), y=_positive(values) if log else values,
-                 mode="lines+markers", line=dict(color=PALETTE[0], width=3), marker=dict(size=5),
-                 name=y_title)
-    shapes, notes = [], []
-    if reference is not None:
-        line, note = _hline(reference, f"{reference:g}")
-        if log:
-            note["y"] = np.log10(reference)
-        shapes, notes = [line], [note]
-    return _figure([curve], title, height=330, showlegend=False, shapes=shapes, annotations=notes,
-                   xaxis=_axis("time step t"),
-                   yaxis=_log_axis(y_title, values, [reference or np.nan]) if log else _axis(y_title))
-
-
 def grad_heatmap(iterations, norms):
     """log10 ||dL/dh_t|| for every time step (x) and training iteration (y)."""
     norms = np.asarray(norms, dtype=np.float64)
@@ -359,12 +243,13 @@ def clipping(runs, threshold=None, kind="none"):
         iterations = np.arange(1, len(grad_norm) + 1)
         prefix = f"{name}: " if len(runs) > 1 else ""
         colour = PALETTE[k % len(PALETTE)] if len(runs) > 1 else None
+        mode = "lines" if len(grad_norm) > 1 else "markers"  # a run that diverged at once: one point
         data.append(dict(type="scatter", x=iterations, y=_positive(grad_norm),
                          name=prefix + ("before clipping" if kind != "none" else "not clipped"),
-                         mode="lines", line=dict(color=colour or PALETTE[1], width=3)))
+                         mode=mode, marker=dict(size=12), line=dict(color=colour or PALETTE[1], width=3)))
         if kind != "none":  # unclipped, "after" is the same line again
             data.append(dict(type="scatter", x=iterations, y=_positive(clipped_grad_norm),
-                             name=prefix + "after clipping", mode="lines",
+                             name=prefix + "after clipping", mode=mode, marker=dict(size=12),
                              line=dict(color=colour or PALETTE[0], width=3, dash="dot")))
     shapes, notes = [], []
     if kind == "norm" and threshold is not None:
@@ -481,85 +366,6 @@ def memory_maps(maps, marked=()):
                    **layout)
 
 
-def unit_gates(gates, unit, chosen_t=None):
-    """One hidden unit's gates over time."""
-    data = [dict(type="scatter", x=steps(values.shape[0]), y=values[:, unit], mode="lines+markers",
-                 name=GATE_TITLES.get(name, name), line=dict(color=PALETTE[k % len(PALETTE)], width=3))
-            for k, (name, values) in enumerate(gates.items())]
-    return _figure(data, f"The gates of unit {unit + 1}", height=360,
-                   legend=dict(orientation="h", y=-0.25),
-                   shapes=[] if chosen_t is None else [_vline(chosen_t)],
-                   xaxis=_axis("time step t"), yaxis=_axis("activation"))
-
-
-# A cell's data flow, left to right: (x, y) of each node, what it is, and the arrows.
-# Kinds: "state" (a value carried between steps), "gate" (σ of a weighted sum, between 0 and 1,
-# coloured by its value), "squash" (tanh, −1 to 1), "op" (elementwise × or +), "input".
-_CELL_LAYOUTS = {
-    "lstm": {
-        "nodes": {"c_prev": (0, 3, "state", "c<sub>t−1</sub>"), "h_prev": (0, 0, "state", "h<sub>t−1</sub>"),
-                  "x": (2.5, -1.2, "input", "x<sub>t</sub>"),
-                  "f": (1.5, 1.2, "gate", "f<sub>t</sub> σ"), "i": (2.5, 1.2, "gate", "i<sub>t</sub> σ"),
-                  "g": (3.5, 1.2, "squash", "g<sub>t</sub> tanh"), "o": (4.5, 1.2, "gate", "o<sub>t</sub> σ"),
-                  "forget": (1.5, 3, "op", "×"), "write": (3, 2.1, "op", "×"), "add": (3, 3, "op", "+"),
-                  "tanh_c": (5.5, 2.35, "squash", "tanh"), "show": (5.5, 1.2, "op", "×"),
-                  "c": (6.8, 3, "state", "c<sub>t</sub>"), "h": (6.8, 0, "state", "h<sub>t</sub>")},
-        "edges": [("c_prev", "forget"), ("forget", "add"), ("add", "c"), ("f", "forget"), ("i", "write"),
-                  ("g", "write"), ("write", "add"), ("add", "tanh_c"), ("tanh_c", "show"), ("o", "show"),
-                  ("show", "h"), ("h_prev", "f"), ("h_prev", "i"), ("h_prev", "g"), ("h_prev", "o"),
-                  ("x", "f"), ("x", "i"), ("x", "g"), ("x", "o")],
-    },
-    "gru": {
-        "nodes": {"h_prev": (0, 3, "state", "h<sub>t−1</sub>"), "h_in": (0, 0, "state", "h<sub>t−1</sub>"),
-                  "x": (2.5, -1.2, "input", "x<sub>t</sub>"),
-                  "r": (1.3, 0.6, "gate", "r<sub>t</sub> σ"), "z": (2.5, 1.6, "gate", "z<sub>t</sub> σ"),
-                  "n": (3.8, 1.2, "squash", "n<sub>t</sub> tanh"), "keep": (2.5, 3, "op", "×"),
-                  "write": (3.8, 2.1, "op", "×"), "add": (5, 3, "op", "+"),
-                  "h": (6.8, 3, "state", "h<sub>t</sub>")},
-        "edges": [("h_prev", "keep"), ("keep", "add"), ("add", "h"), ("z", "keep"), ("z", "write"),
-                  ("n", "write"), ("write", "add"), ("r", "n"), ("h_in", "r"), ("h_in", "z"), ("h_in", "n"),
-                  ("x", "r"), ("x", "z"), ("x", "n")],
-    },
-}
-
-
-def cell_diagram(cell, values, title=None):
-    """The LSTM or GRU cell as a diagram of its data flow, each node with its number at one
-    step for one unit: values {node name: number} (the gates i f g o / r z n, the states,
-    x as text). The sigmoid gates are coloured by their value, from 0 (closed, dark) to 1 (open,
-    yellow), so an open forget gate reads at a glance."""
-    layout = _CELL_LAYOUTS[cell]
-    nodes = layout["nodes"]
-    arrows = []
-    for tail, head in layout["edges"]:
-        (x0, y0), (x1, y1) = nodes[tail][:2], nodes[head][:2]
-        arrows.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text="",
-                           showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.5, arrowcolor="#777777",
-                           standoff=22, startstandoff=18))
-    data = []
-    for kind, symbol, size in (("state", "circle", 44), ("input", "circle", 38), ("op", "circle", 30),
-                               ("squash", "square", 52), ("gate", "square", 52)):
-        names = [n for n, node in nodes.items() if node[2] == kind]
-        numbers = [values.get(n) for n in names]
-        shown = [f"{v:.2f}" if isinstance(v, float) else (v or "") for v in numbers]
-        marker = dict(size=size, symbol=symbol, line=dict(color="#333333", width=1.5), color="#FFFFFF")
-        if kind == "gate":
-            marker.update(color=[v if isinstance(v, float) else np.nan for v in numbers],
-                          colorscale=SEQUENTIAL, cmin=0.0, cmax=1.0)
-        data.append(dict(type="scatter", x=[nodes[n][0] for n in names], y=[nodes[n][1] for n in names],
-                         mode="markers+text", marker=marker, name=kind, text=[nodes[n][3] for n in names],
-                         textfont=dict(size=13, color=["white" if kind == "gate" and isinstance(v, float)
-                                                       and v < 0.6 else "#222222" for v in numbers]),
-                         customdata=shown, hovertemplate="%{text}: %{customdata}<extra></extra>"))
-        below = {"state": -0.45, "input": -0.42, "op": 0.36, "gate": -0.62, "squash": -0.62}[kind]
-        data.append(dict(type="scatter", x=[nodes[n][0] for n in names], y=[nodes[n][1] + below for n in names],
-                         mode="text", text=shown, textfont=dict(size=13, color="#D55E00"), hoverinfo="skip",
-                         name=f"{kind} values"))
-    return _figure(data, title, height=420, showlegend=False, annotations=arrows,
-                   xaxis=dict(visible=False, range=[-0.7, 7.5], fixedrange=True),
-                   yaxis=dict(visible=False, range=[-1.8, 3.6], fixedrange=True))
-
-
 def poll_answers(choices, counts, right):
     """A class's answers to a Predict question: one bar per choice, the right one green and
     ticked."""
@@ -668,33 +474,6 @@ def text_activation(text, values, unit, per_line=64):
 
 
 # --- Exploding gradients: Pascanu's cliff -------------------------------------------------
-
-def loss_surface(w, b, loss, paths=None, valley=None, title="The loss over (w, b): a cliff", at=None):
-    """log10 of the loss over (w, b) as a contour map, with gradient-descent paths on it (the
-    first black, the second orange, both edged in white to stand out on any colour), the
-    valley floor `valley` (b for each w) dashed, and a large ring on each path at step `at`."""
-    contour = dict(type="contour", x=w, y=b, z=np.log10(np.maximum(loss, 1e-12)),
-                   colorscale=SEQUENTIAL, contours=dict(coloring="heatmap"),
-                   colorbar=dict(title=dict(text="log₁₀ loss")),
-                   hovertemplate="w = %{x:.2f}, b = %{y:.2f}: 10^%{z:.2f}<extra></extra>")
-    data = [contour]
-    if valley is not None:
-        data.append(dict(type="scatter", x=w, y=valley, mode="lines", name="valley floor (loss ≈ 0)",
-                         line=dict(color=PALETTE[5], width=3, dash="dash"), hoverinfo="skip"))
-    for k, (label, (path_w, path_b)) in enumerate((paths or {}).items()):
-        colour, size = [("#000000", 12), (PALETTE[1], 7)][k % 2]  # where they coincide, a ring
-        data.append(dict(type="scatter", x=path_w, y=path_b, mode="lines+markers", name=label,
-                         line=dict(color=colour, width=3),
-                         marker=dict(size=size, color=colour, line=dict(color="#FFFFFF", width=1.5))))
-        if at is not None and at < len(path_w):
-            data.append(dict(type="scatter", x=[path_w[at]], y=[path_b[at]], mode="markers",
-                             showlegend=False, marker=dict(size=26 - 6 * (k % 2), color="rgba(0,0,0,0)",
-                                                           symbol="circle", line=dict(color=colour, width=4)),
-                             hovertemplate=f"{label}, step {at}: " + "w = %{x:.3f}, b = %{y:.3f}<extra></extra>"))
-    return _figure(data, title, height=520, legend=dict(orientation="h", y=-0.15),
-                   xaxis=_axis("w", range=[float(np.min(w)), float(np.max(w))]),
-                   yaxis=_axis("b", range=[float(np.min(b)), float(np.max(b))]))
-
 
 def loss_surface_3d(w, b, loss):
     """The same loss as a 3-D surface (log10), to see the wall of the cliff."""

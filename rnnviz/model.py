@@ -8,19 +8,21 @@ from .cells import CELLS
 
 INITS = ("default", "orthogonal", "identity")
 
-# The one table of the cells a learner can pick: choice -> (cell, nonlinearity, label).
+# The one table of the cells a learner can pick: choice -> (cell, nonlinearity, label, colour).
+# The colours are Okabe & Ito's, told apart with every common colour-vision deficiency.
 CELL_CHOICES = {
-    "rnn_tanh": ("rnn", "tanh", "RNN (tanh)"),
-    "rnn_relu": ("rnn", "relu", "RNN (ReLU)"),
-    "lstm": ("lstm", "tanh", "LSTM"),
-    "gru": ("gru", "tanh", "GRU"),
+    "rnn_tanh": ("rnn", "tanh", "RNN (tanh)", "#D55E00"),
+    "rnn_relu": ("rnn", "relu", "RNN (ReLU)", "#CC79A7"),
+    "lstm": ("lstm", "tanh", "LSTM", "#0072B2"),
+    "gru": ("gru", "tanh", "GRU", "#009E73"),
 }
-CELL_LABELS = {choice: label for choice, (_, _, label) in CELL_CHOICES.items()}
+CELL_LABELS = {choice: label for choice, (_, _, label, _) in CELL_CHOICES.items()}
+CELL_COLOURS = {choice: colour for choice, (_, _, _, colour) in CELL_CHOICES.items()}
 
 
 def cell_label(cell, nonlinearity="tanh"):
     """What a learner reads for a cell kind ("rnn", "lstm", "gru"): "RNN (tanh)", "LSTM", ..."""
-    return next(label for kind, nl, label in CELL_CHOICES.values()
+    return next(label for kind, nl, label, _ in CELL_CHOICES.values()
                 if kind == cell and nl == (nonlinearity if cell == "rnn" else "tanh"))
 
 # The LSTM's forget-gate bias wherever rnnviz trains one (lab, lag sweep, checkpoints): +1,
@@ -77,7 +79,7 @@ class Model:
         forget_bias applies to the LSTM and is ignored for the other cells."""
         if choice not in CELL_CHOICES:
             raise ValueError(f"unknown cell choice {choice!r}: choose one of {', '.join(CELL_CHOICES)}")
-        cell, nonlinearity, _ = CELL_CHOICES[choice]
+        cell, nonlinearity, _, _ = CELL_CHOICES[choice]
         return cls(cell, input_size, hidden_size, output_size, nonlinearity=nonlinearity,
                    forget_bias=forget_bias if cell == "lstm" else None, **kwargs)
 

@@ -85,6 +85,35 @@ def _adding(B, T, gen):
     return torch.stack([values, markers], dim=-1), target
 
 
+def adding_lengths(longest, seed):
+    """One adding-problem sequence for every length T = 1 .. `longest`, each the one before it
+    with a number added at the end: a learner who drags T sees one sequence grow, not a new draw
+    at every length. The two marked steps are where the task puts them for each T, one in each
+    half, at the same fraction of each half.
+
+    Returns values (longest,), marked (longest, 2): the marked steps (0-based) of the sequence
+    of length T in row T - 1, and targets (longest,): the sum the task asks for at each T."""
+    gen = torch.Generator().manual_seed(int(seed))
+    values = torch.rand(longest, generator=gen)
+    fractions = torch.rand(2, generator=gen, dtype=torch.float64)
+    lengths = torch.arange(1, longest + 1)
+    half = torch.clamp(lengths // 2, min=1)
+    first = (fractions[0] * half).floor().long()
+    second = torch.minimum(half + (fractions[1] * torch.clamp(lengths - half, min=1)).floor().long(), lengths - 1)
+    targets = values[first] + torch.where(second != first, values[second], 0.0)  # T = 1: one marked step
+    return values, torch.stack([first, second], dim=1), targets
+
+
+def adding_sequence(seq_len, seed, longest):
+    """The adding sequence of length `seq_len` of adding_lengths(longest, seed), as x (1, T, 2),
+    y (1, 1) like a sampled batch of one."""
+    values, marked, targets = adding_lengths(longest, seed)
+    x = torch.zeros((1, seq_len, 2))
+    x[0, :, 0] = values[:seq_len]
+    x[0, marked[seq_len - 1], 1] = 1.0
+    return x, targets[seq_len - 1].reshape(1, 1)
+
+
 COPY_SYMBOLS = 8
 # count's numbers grow with T (up to 4 + 2T); up to this length the LSTM and the GRU learn it
 # with the lab's settings (tests/test_claims.py), beyond it tanh units saturate

@@ -99,11 +99,10 @@ class Trace:
 
     @property
     def grad_hidden_norm(self):
-        """(B, T): ||dL/dh_t||, the curve of the vanishing-gradient page. In float64, so a
-        finite float32 gradient past 1e19 (whose square would not fit) keeps a finite norm;
-        steps that overflowed (see `overflow`) stay non-finite."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            return np.linalg.norm(self.grad_hidden.astype(np.float64), axis=-1)
+        """(B, T): ||dL/dh_t||, the curve of the vanishing-gradient page, scaled by its largest
+        entry before squaring, so a finite gradient past 1e154 (whose square would not fit in a
+        float64) keeps a finite norm; steps that overflowed (see `overflow`) stay non-finite."""
+        return scaled_norms(self.grad_hidden)
 
     @cached_property
     def jacobian_norms(self):
@@ -131,6 +130,17 @@ class Trace:
                     d.grad_hh.transpose(1, 2, 0) @ bptt.previous_hidden(d.hidden).transpose(1, 0, 2),
                     axis=0)
                 for d in self._directions}
+
+
+def scaled_norms(values):
+    """The Euclidean norm along the last axis, in float64, as max|v| * ||v / max|v|||: no square
+    overflows; a row of zeros is 0, a row with an infinite (NaN) entry inf (NaN)."""
+    values = np.asarray(values, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        largest = np.abs(values).max(axis=-1, keepdims=True)
+        scale = np.where(np.isfinite(largest) & (largest > 0), largest, 1.0)
+        norms = (scale * np.linalg.norm(values / scale, axis=-1, keepdims=True))[..., 0]
+    return np.where(np.isfinite(largest[..., 0]), norms, largest[..., 0])  # inf stays inf, NaN NaN
 
 
 def _spectral_norms(matrices):

@@ -34,16 +34,6 @@ def test_tanh_bound_curve_matches_closed_form():
     np.testing.assert_allclose(bound, [2.0 * 0.5 ** 3, 2.0 * 0.5 ** 2, 2.0 * 0.5, 2.0])
 
 
-def test_step_vectors_lay_out_each_term_as_a_column():
-    terms = {"W_x x_t": np.array([1.0, 2.0]), "W_h h_{t-1}": np.array([0.5, -1.0]),
-             "b": np.array([0.1, 0.2]), "a_t": np.array([1.6, 1.2]), "h_t": np.tanh([1.6, 1.2])}
-    heatmap = figures.step_vectors(terms).data[0]
-    np.testing.assert_array_equal(np.asarray(heatmap.z)[:, 3], terms["a_t"])
-    assert list(heatmap.customdata[0]) == list(figures.STEP_COLUMNS)
-    small = figures.step_vectors({name: value / 10 for name, value in terms.items()}).data[0]
-    assert heatmap.zmin == small.zmin == -1 and heatmap.zmax == small.zmax == 1  # t to t, same colours
-
-
 def test_unrolled_graph_colours_compare_across_settings_and_zero_is_not_unreached():
     def nodes(grad_norm, back):
         figure = figures.unrolled_graph(np.zeros(4), np.zeros((4, 2)), np.asarray(grad_norm), back, {4})
@@ -80,39 +70,34 @@ def test_gate_heatmaps_one_panel_per_gate_a_guide_line_per_marked_step_and_fixed
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
-def test_the_cell_diagram_carries_the_numbers_pytorchs_cell_computes_at_that_step(cell):
+def test_the_cell_step_table_holds_the_numbers_pytorchs_cell_computes_at_every_step(cell):
+    """What the gates page draws on its cell and writes in its equations, at every step and unit:
+    PyTorch's LSTMCell / GRUCell stepped by hand agree, and the data flow adds up."""
     task = rnnviz.tasks.get("adding", seq_len=6)
     x, y = task.sample(2, torch.Generator().manual_seed(0))
     model = rnnviz.Model(cell, 2, 4, 1, seed=3, dtype=torch.float64)
-    trace = rnnviz.record(model, x, y, "mse", "last")
-    sample, t, unit = 1, 4, 2
+    sample = 1
+    table = analysis.cell_step_table(rnnviz.record(model, x, y, "mse", "last"), sample)
     torch_cell = (torch.nn.LSTMCell if cell == "lstm" else torch.nn.GRUCell)(2, 4, dtype=torch.float64)
     module, _ = model.to_torch()
     torch_cell.load_state_dict({name.removesuffix("_l0"): value for name, value in module.state_dict().items()})
     state = None
-    for step in range(t):
+    for step in range(6):
         state = torch_cell(x[sample:sample + 1, step].double(), state)
-    h = (state[0] if cell == "lstm" else state)[0, unit].item()
-    values = analysis.cell_step_values(trace, sample, t, unit)
-    assert values["h"] == pytest.approx(h, abs=1e-12)
+        h = (state[0] if cell == "lstm" else state)[0].detach().numpy()
+        np.testing.assert_allclose(table["h"][step], h, rtol=1e-12, atol=1e-15)
+        if cell == "lstm":
+            np.testing.assert_allclose(table["c"][step], state[1][0].detach().numpy(), rtol=1e-12, atol=1e-15)
+    sigmoid = rnnviz.cells.sigmoid
     if cell == "lstm":
-        assert values["c"] == pytest.approx(state[1][0, unit].item(), abs=1e-12)
-        assert values["add"] == pytest.approx(values["forget"] + values["write"], abs=1e-12)
-        assert values["show"] == pytest.approx(values["o"] * np.tanh(values["c"]), abs=1e-12)
+        np.testing.assert_allclose(table["c"], table["forget"] + table["write"], rtol=1e-12)
+        np.testing.assert_allclose(table["h"], table["o"] * table["tanh_c"], rtol=1e-12)
+        np.testing.assert_allclose(table["i"], sigmoid(table["pre_i"]), rtol=1e-12)
+        np.testing.assert_allclose(table["c_prev"][1:], table["c"][:-1])
     else:
-        assert values["add"] == pytest.approx(values["keep"] + values["write"], abs=1e-12)
-    figure = figures.cell_diagram(cell, values)
-    written = [text for trace_ in figure.data if trace_.name.endswith("values") for text in trace_.text]
-    assert f"{values['h']:.2f}" in written and f"{values['z' if cell == 'gru' else 'f']:.2f}" in written
-
-
-def test_eigenvalue_plane_draws_the_unit_circle_and_every_eigenvalue():
-    eigenvalues = np.array([0.5 + 0.5j, 0.5 - 0.5j, -1.5])
-    figure = figures.eigenvalue_plane({"W_h": eigenvalues})
-    circle = figure.data[0]
-    np.testing.assert_allclose(np.hypot(circle.x, circle.y), 1.0)
-    np.testing.assert_array_equal(figure.data[1].x, eigenvalues.real)
-    assert figure.layout.xaxis.range[1] >= 1.5
+        np.testing.assert_allclose(table["h"], table["keep"] + table["write"], rtol=1e-12)
+        np.testing.assert_allclose(table["n"], np.tanh(table["pre_xn"] + table["r"] * table["pre_hn"]), rtol=1e-12)
+    assert {node[4] for node in analysis.CELL_FLOW[cell]["nodes"].values()} <= set(table)  # each drawn node
 
 
 def test_clipping_figure_plots_both_norms():
@@ -140,29 +125,20 @@ def test_live_loss_spec_is_valid_vega_lite_and_spans_the_whole_run():
 
 def every_figure(tr):
     """One call of every figure builder in rnnviz.figures, on real numbers: {name: figure}."""
-    hidden_trace = rnnviz.record(rnnviz.Model("rnn", 1, 3, 1, seed=0), np.arange(1.0, 5.0)[None, :, None],
-                                 np.arange(2.0, 6.0)[None, :, None], "mse", "all")
     w, b, loss = rnnviz.cliff.surface(points=11)
     sweep = [{"cell": c, "task": "adding", "lag": lag, "seed": s, "final_metric": 0.1 / lag, "solved": lag < 20,
               "solved_at": 100 if lag < 20 else None} for c in ("rnn", "lstm") for lag in (5, 20) for s in (0, 1)]
     return {
-        "step_vectors": figures.step_vectors(analysis.rnn_step_terms(hidden_trace, 0, 2)),
-        "hidden_trajectories": figures.hidden_trajectories(tr.hidden[0]),
         "predictions": figures.predictions(np.arange(4.0), np.zeros(4), np.arange(1.0, 5.0), chosen_t=2),
         "unrolled_graph": figures.unrolled_graph(tr.inputs[0, :, 0], tr.hidden[0], tr.grad_hidden_norm[0], 5, {12}),
-        "weight_hh_contributions": figures.weight_hh_contributions(np.ones(12), np.arange(12) > 6),
         "grad_norms": figures.grad_norms({"a": tr.grad_hidden_norm[0], "b": tr.grad_hidden_norm[1]},
                                          dashed=("b",)),
-        "eigenvalue_plane": figures.eigenvalue_plane({"W_h": analysis.eigenvalues(tr.params["weight_hh"][:5])}),
-        "per_step": figures.per_step(tr.jacobian_norms[0, :, 0], "J", "norm", log=True, reference=1.0),
         "grad_heatmap": figures.grad_heatmap([0, 5], np.ones((2, 12))),
         "clipping": figures.clipping({"a": (np.array([3.0, 0.5]), np.array([1.0, 0.5]))}, 1.0, "norm"),
         "gate_heatmaps": figures.gate_heatmaps({g: tr.gates[g][0] for g in "ifgoc"}, tr.inputs[0],
                                                ["value", "marker"], marked=[2], label="LSTM"),
         "memory_maps": figures.memory_maps({"LSTM": tr.memory_map(0), "LSTM again": tr.memory_map(1)},
                                            marked=[2, 5]),
-        "unit_gates": figures.unit_gates({g: tr.gates[g][0] for g in "ifgoc"}, 2, chosen_t=3),
-        "cell_diagram": figures.cell_diagram("lstm", analysis.cell_step_values(tr, 0, 3, 1)),
         "poll_answers": figures.poll_answers(("it grows", "it shrinks"), {"it shrinks": 3}, "it shrinks"),
         "live_loss_spec": {**figures.live_loss_spec(100),
                            "data": {"values": [{"step": 1, "network": "LSTM", "loss": 0.5}]}},
@@ -170,7 +146,6 @@ def every_figure(tr):
         "forecast": figures.forecast(np.zeros(5), np.ones(5), {"LSTM": np.ones(5)}),
         "predicted_against_true": figures.predicted_against_true(np.ones(3), {"LSTM": np.ones(3)}),
         "text_activation": figures.text_activation("The river", np.linspace(-1, 1, 9), 0),
-        "loss_surface": figures.loss_surface(w, b, loss, {"path": (np.array([1.0, 2.0]), np.array([0.0, -1.0]))}),
         "loss_surface_3d": figures.loss_surface_3d(w, b, loss),
         "lag_sweep": figures.lag_sweep(sweep, "adding", "mse", 0.01),
     }
@@ -192,18 +167,10 @@ def test_every_builder_serialises_to_a_valid_figure(lstm_trace):
             alt.Chart.from_dict(figure).to_dict()  # validates against the Vega-Lite schema
         else:
             pio.from_json(pio.to_json(figure, validate=False))  # plotly's validator accepts it
-    trajectories = figures.hidden_trajectories(lstm_trace.hidden[0])
-    points = {(v["t"], v["unit"]): v["h"] for v in trajectories["data"]["values"]}
-    T, H = lstm_trace.hidden[0].shape
-    assert len(points) == T * H and points[(T, f"unit {H}")] == pytest.approx(lstm_trace.hidden[0, -1, -1])
 
 
-def test_fit_switch_spans_the_values_shown_and_fixed_is_the_same_for_every_setting(lstm_trace):
-    """A fixed scale per page, with a switch to fit the colours to the values shown."""
-    terms = {c: np.array([0.001, -0.002]) for c in figures.STEP_COLUMNS}
-    fixed, fitted = figures.step_vectors(terms).data[0], figures.step_vectors(terms, fit=True).data[0]
-    assert (fixed.zmin, fixed.zmax) == (-1.0, 1.0)
-    assert (fitted.zmin, fitted.zmax) == pytest.approx((-0.002, 0.002))
+def test_the_unrolled_graphs_fit_switch_spans_the_values_shown_and_fixed_is_the_same_for_every_setting():
+    """The exported unrolled graph: one colour scale for every setting, or fitted to the values shown."""
     norms = np.array([1e-3, 1e-2, 0.5, 1.0])  # relative to the last: 10^-3 .. 1
     graph = {fit: figures.unrolled_graph(np.zeros(4), np.zeros((4, 2)), norms, 1, {4}, fit=fit)
              for fit in (False, True)}

@@ -13,30 +13,73 @@ import torch
 import rnnviz
 import rnnviz.experiments
 from ui import runs
-from ui.settings import defaults
+from ui.settings import PAGES, defaults
 
 CACHE = dict(max_entries=64, ttl=3600, show_spinner=False)
+LONGEST_VANISHING = int(next(s for s in PAGES["vanishing"] if s.name == "T").high)  # the page's longest T
 
 
 def hidden_state_trace(numbers, hidden_size, activation, scale, seed):
-    """A random vanilla RNN reading `numbers`; the target at each step is the next number."""
-    sequence = np.asarray(numbers, dtype=np.float32)
+    """A random vanilla RNN reading `numbers`; the target at each step is the next number. In
+    float64, the live view's precision (ui/live/hidden.js)."""
+    sequence = np.asarray(numbers, dtype=np.float64)
     following = np.append(sequence[1:], 2 * sequence[-1] - sequence[-2])  # continue the pattern
     model = rnnviz.Model("rnn", 1, hidden_size, 1, nonlinearity=activation,
-                         weight_scale=scale, seed=seed)
+                         weight_scale=scale, seed=seed, dtype=torch.float64)
     return rnnviz.record(model, sequence[None, :, None], following[None, :, None], "mse", "all")
 
 
+@st.cache_data(**CACHE)
+def hidden_live(seed):
+    """What the hidden-state page's live view needs to compute every setting in the browser: the
+    network of every hidden size as drawn at weight scale 1 (Model multiplies W_x and W_h by the
+    scale after drawing)."""
+    from ui import live
+
+    sizes = next(s for s in PAGES["hidden"] if s.name == "H")
+    return {"draw": f"hidden|{seed}",
+            "models": [live.model_data(rnnviz.Model("rnn", 1, hidden_size, 1, seed=seed, dtype=torch.float64))
+                       for hidden_size in range(int(sizes.low), int(sizes.high) + 1)]}
+
+
+SATURATED = 0.25  # a mean tanh′ below this: the units sit near ±1 (the unrolled page says so)
+
+
+def unrolled_sequence(seq_len, seed):
+    """The unrolled page's noisy sine wave of `seq_len` steps and the next value, its target."""
+    x, y = rnnviz.tasks.get("sine", seq_len=seq_len).sample(1, torch.Generator().manual_seed(seed))
+    return x, y[:, -1]
+
+
 def unrolled_traces(seq_len, hidden_size, activation, radius, seed, window):
-    """Full and truncated BPTT on one noisy sine wave, the loss on the last prediction."""
-    task = rnnviz.tasks.get("sine", seq_len=seq_len)
-    x, y = task.sample(1, torch.Generator().manual_seed(seed))
+    """Full and truncated BPTT on one noisy sine wave, the loss on the last prediction; float64,
+    the live view's precision (ui/live/unrolled_run.js)."""
+    x, y = unrolled_sequence(seq_len, seed)
     model = rnnviz.Model("rnn", 1, hidden_size, 1, nonlinearity=activation,
-                         spectral_radius=radius, seed=seed)
-    y_last = y[:, -1]
-    full = rnnviz.record(model, x, y_last, "mse", "last")
-    truncated = rnnviz.record(model, x, y_last, "mse", "last", tbptt=window)
+                         spectral_radius=radius, seed=seed, dtype=torch.float64)
+    full = rnnviz.record(model, x, y, "mse", "last")
+    truncated = rnnviz.record(model, x, y, "mse", "last", tbptt=window)
     return full, truncated
+
+
+@st.cache_data(**CACHE)
+def unrolled_live(seed):
+    """What the unrolled page's live views need to compute every setting in the browser: the
+    network of every hidden size as drawn (W_h before the page rescales it to the spectral radius,
+    with the radius it was drawn with, as Model rescales it) and the sine wave of every length."""
+    from ui import live
+
+    sizes = next(s for s in PAGES["unrolled"] if s.name == "H")
+    lengths = next(s for s in PAGES["unrolled"] if s.name == "T")
+    models = []
+    for hidden_size in range(1, int(sizes.high) + 1):
+        model = rnnviz.Model("rnn", 1, hidden_size, 1, seed=seed, dtype=torch.float64)
+        models.append({**live.model_data(model),
+                       "rho": float(torch.linalg.eigvals(model.params["weight_hh"]).abs().max())})
+    sequences = [unrolled_sequence(seq_len, seed) for seq_len in range(int(lengths.low), int(lengths.high) + 1)]
+    return {"draw": f"unrolled|{seed}", "models": models,
+            "inputs": [live.encoded(x.numpy()) for x, _ in sequences],
+            "targets": [float(y) for _, y in sequences]}
 
 
 def vanishing_model(cell, hidden_size, radius, init, forget_bias, seed, dtype=torch.float32):
@@ -45,13 +88,41 @@ def vanishing_model(cell, hidden_size, radius, init, forget_bias, seed, dtype=to
 
 
 def vanishing_trace(cell, seq_len, hidden_size, radius, init, forget_bias, seed):
-    """One adding-problem sequence through an untrained cell: the loss reads h_T only. In
-    float64: in float32 a gradient below 1e-38 flattens and then flushes to 0 (a GRU at
-    T = 500 would show 44 orders lost where there are 81)."""
-    task = rnnviz.tasks.get("adding", seq_len=seq_len)
-    x, y = task.sample(1, torch.Generator().manual_seed(seed))
+    """One adding-problem sequence through an untrained cell: the loss reads h_T only. The
+    sequence of each length is the one before it lengthened (tasks.adding_lengths), so dragging
+    T grows one sequence. In float64: in float32 a gradient below 1e-38 flattens and then flushes
+    to 0 (a GRU at T = 500 would show 44 orders lost where there are 81)."""
+    x, y = rnnviz.tasks.adding_sequence(seq_len, seed, LONGEST_VANISHING)
     model = vanishing_model(cell, hidden_size, radius, init, forget_bias, seed, dtype=torch.float64)
-    return model, rnnviz.record(model, x, y, task.loss, task.target)
+    return model, rnnviz.record(model, x, y, "mse", "last")
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def vanishing_live(hidden_size, init, seed):
+    """What the vanishing page's live view needs to compute, in the browser, every cell, length,
+    spectral radius and forget-gate bias for one draw of the weights (hidden size, W_h drawn,
+    seed): each cell's weights as drawn, before the page rescales W_h's blocks and sets b_f (as
+    Model does after drawing); each block's spectral radius, eigenvalues and largest singular
+    value as drawn (the rescaling multiplies each by radius / ρ); and the adding sequence of every
+    length."""
+    from rnnviz.model import CELL_COLOURS, CELL_LABELS
+    from ui import live
+
+    cells = {}
+    for choice in CELL_LABELS:
+        model = vanishing_model(choice, hidden_size, None, init, None, seed, dtype=torch.float64)
+        blocks = model.params["weight_hh"].split(hidden_size)
+        eigen = [np.linalg.eigvals(block.numpy()) for block in blocks]
+        cells[choice] = {**live.model_data(model),
+                         # as Model's _with_spectral_radius computes it, so the rescaled W_h is bit-identical
+                         "rho": [float(torch.linalg.eigvals(block).abs().max()) for block in blocks],
+                         "eigen": [[values.real.tolist(), values.imag.tolist()] for values in eigen],
+                         "sigma": [float(rnnviz.analysis.singular_values(block)[0]) for block in blocks]}
+    values, marked, targets = rnnviz.tasks.adding_lengths(LONGEST_VANISHING, seed)
+    return {"draw": {"H": hidden_size, "init": init, "seed": seed, "key": f"{hidden_size}|{init}|{seed}"},
+            "cells": cells, "labels": CELL_LABELS, "colours": CELL_COLOURS,
+            "sequence": {"values": live.encoded(values.numpy()), "marked": marked.tolist(),
+                         "targets": live.encoded(targets.numpy())}}
 
 
 def vanishing_training(cell, seq_len, hidden_size, radius, init, forget_bias, clip, threshold, lr,
@@ -87,7 +158,7 @@ GATE_SAMPLE_OFFSET = 100  # the 8 sequences shown are drawn with seed + this, ap
 def gate_traces(cell, task_name, seq_len, seed):
     """The shipped trained cell and the same cell before training, on the same 8 sequences;
     a vanilla RNN trained and untrained the same way, for the gradient-flow comparison; and
-    the trained cell's held-out score against the best constant answer."""
+    the cell's held-out score, trained and untrained, against the best constant answer."""
     task = rnnviz.tasks.get(task_name, seq_len=seq_len)
     x, y = task.sample(8, torch.Generator().manual_seed(seed + GATE_SAMPLE_OFFSET))
     models = {"trained": rnnviz.checkpoints.load(cell, task_name),
@@ -95,7 +166,8 @@ def gate_traces(cell, task_name, seq_len, seed):
               "trained_rnn": rnnviz.checkpoints.load("rnn", task_name),
               "untrained_rnn": rnnviz.checkpoints.untrained("rnn", task_name)}
     runs = {name: rnnviz.record(model, x, y, task.loss, task.target) for name, model in models.items()}
-    runs["score"], runs["baseline"] = rnnviz.checkpoints.score(models["trained"], task_name, seq_len)
+    for weights in ("trained", "untrained"):
+        runs[f"{weights}_score"], runs["baseline"] = rnnviz.checkpoints.score(models[weights], task_name, seq_len)
     return runs
 
 
