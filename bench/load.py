@@ -33,6 +33,7 @@ p50/p95 and the answers given, counted and lost (counted must equal given) per p
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import re
@@ -48,23 +49,24 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from ui import lesson
 
-# page url path -> sliders a student moves there (widget key -> values to pick from)
+# page url path -> the live view a student moves there (its key) and its settings (values to pick
+# from): a move reaches the server as the view's state when it ends, as a browser sends it
 PAGES = {
-    "vanishing": {"vanishing.T": [20, 50, 80, 120, 200], "vanishing.radius": [0.8, 0.9, 1.1, 1.5]},
-    "hidden-state": {"hidden.t": [1, 2, 3, 4], "hidden.scale": [0.5, 1.0, 2.0]},
-    "unrolled": {"unrolled.back": [1, 3, 5, 8], "unrolled.k": [2, 4, 8]},
-    "gates": {"gates.t": [1, 5, 10, 20], "gates.sample": [0, 1, 2, 3]},
-    "cliff": {"cliff.lr": [0.3, 0.5, 1.0], "cliff.c": [0.5, 1.0, 2.0]},
+    "vanishing": ("live.vanishing.vanishing", {"T": [20, 50, 80, 120, 200], "radius": [0.8, 0.9, 1.1, 1.5]}),
+    "hidden-state": ("live.hidden.hidden", {"t": [1, 2, 3, 4], "scale": [0.5, 1.0, 2.0]}),
+    "unrolled": ("live.unrolled.unrolled", {"back": [1, 3, 5, 8], "radius": [0.5, 1.0, 1.5]}),
+    "gates": ("live.gates.cellstep", {"t": [1, 5, 10, 20], "unit": [1, 3, 5]}),
+    "cliff": ("live.cliff.cliff", {"lr": [0.1, 0.2, 0.3], "c": [0.5, 1.0, 2.0]}),
 }
 LAB = "lab"
-# Pages that train a short run for each new combination of these sliders (then cached for
-# everyone): a rerun with a combination no student has asked for yet starts a training.
-TRAINS_ON = {"vanishing": ("vanishing.T", "vanishing.radius")}
-DEFAULTS = {"vanishing.T": 50, "vanishing.radius": 0.9}
+# Pages that train a short run for each new combination of these settings (then cached for
+# everyone): a move to a combination no student has asked for yet starts a training.
+TRAINS_ON = {"vanishing": ("T", "radius")}
+DEFAULTS = {"T": 50, "radius": 0.9}
 
 
 def combination(page, values):
-    """The settings a page trains for (the cache key that matters), from a student's sliders."""
+    """The settings a page trains for (the cache key that matters), from a student's choices."""
     return (page,) + tuple(values.get(k, DEFAULTS[k]) for k in TRAINS_ON.get(page, ()))
 
 
@@ -83,7 +85,8 @@ class Student:
         self.random = random.Random(seed)
         self.results = results
         self.widgets = {}  # user key -> widget id, learned from the deltas
-        self.values = {}  # user key -> the value this student last set
+        self.values = {}  # setting -> the value this student last set
+        self.sent = 0  # the live view's sequence number
         self.markdown = []  # the markdown the page drew, latest last
 
     async def run_script(self, ws, widget_states=()):
@@ -122,20 +125,19 @@ class Student:
         return self.widgets[key]
 
     def slider_change(self):
-        """One slider moved: the states of every slider this student has set (as a browser
-        sends them all), and whether that starts a training."""
-        key = self.random.choice(list(PAGES[self.page]))
-        self.values[key] = self.random.choice(PAGES[self.page][key])
-        states = []
-        for name, value in self.values.items():
-            state = BackMsg().rerun_script.widget_states.widgets.add()
-            state.id = self.widget_id(name)
-            state.double_array_value.data.append(value)
-            states.append(state)
+        """One move of a live view's control, ended: the view's state (its settings, numbered) as
+        the browser sends it, and whether that starts a training."""
+        view, choices = PAGES[self.page]
+        name = self.random.choice(list(choices))
+        self.values[name] = self.random.choice(choices[name])
+        self.sent += 1
+        state = BackMsg().rerun_script.widget_states.widgets.add()
+        state.id = self.widget_id(view)
+        state.json_value = json.dumps({"view": {"settings": self.values, "seq": self.sent}})
         asked = combination(self.page, self.values)
         trains = self.page in TRAINS_ON and asked not in self.results["asked"]
         self.results["asked"].add(asked)
-        return states, trains
+        return [state], trains
 
     def train_click(self):
         return self.click("lab.train")

@@ -29,13 +29,14 @@ LARGEST = 700.0  # |a| beyond this: the sigmoid is 0 or 1 to double precision an
 
 
 def exp(a):
-    """e^a for |a| <= LARGEST: a = k ln 2 + r, e^a = 2^k e^r, e^r by its Taylor series."""
+    """e^a for |a| <= LARGEST: a = k ln 2 + r, e^a = 2^k e^r, e^r by its Taylor series, and the
+    power of two exact (ldexp)."""
     k = np.floor(a * INVERSE_LN2 + 0.5)
     r = (a - k * LN2_HIGH) - k * LN2_LOW
     series = TAYLOR[-1]
     for coefficient in reversed(TAYLOR[:-1]):
         series = series * r + coefficient
-    return series * np.power(2.0, k)
+    return np.ldexp(series, np.asarray(k, dtype=np.int64))
 
 
 def sigmoid(a):
@@ -71,15 +72,18 @@ def surface(w_range=W_RANGE, b_range=B_RANGE, points=121):
 def descend(w0, b0, lr, iterations, clip=None):
     """Plain gradient descent from (w0, b0); clip=c rescales a step's gradient to norm <= c.
 
-    Returns the path (w, b) of iterations+1 points and the gradient norm at each step."""
-    w, b = [float(w0)], [float(b0)]
+    Returns the path (w, b) of iterations+1 points and the gradient's norm at each step. w0, b0
+    and lr may be arrays of one shape: every path at once, steps along the first axis."""
+    w, b = [np.asarray(w0, dtype=np.float64)], [np.asarray(b0, dtype=np.float64)]
     norms = []
     for _ in range(iterations):
         _, gw, gb = loss_and_grad(w[-1], b[-1])
-        gw, gb = float(gw), float(gb)
-        norm = math.sqrt(gw * gw + gb * gb)  # not hypot: its last bit differs between libraries
+        norm = np.sqrt(gw * gw + gb * gb)  # not hypot: its last bit differs between libraries
         norms.append(norm)
-        scale = min(1.0, clip / norm) if clip is not None and norm > 0 else 1.0
+        scale = 1.0
+        if clip is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scale = np.where(norm > 0, np.minimum(1.0, clip / norm), 1.0)
         w.append(w[-1] - lr * scale * gw)
         b.append(b[-1] - lr * scale * gb)
     return np.array(w), np.array(b), np.array(norms)

@@ -24,16 +24,22 @@ def settings(seed, changes):
     return defaults("lab") | {"seed": seed} | dict(changes)
 
 
-def lab_run(cell_choice, seed, changes=()):
-    """One network of the lab at its defaults changed by `changes` ((name, value) pairs)."""
+def lab_run(cell_choice, seed, changes=(), until_solved=False):
+    """One network of the lab at its defaults changed by `changes` ((name, value) pairs);
+    until_solved: stop once it has reached the task's solved level (its solved step is all the
+    caller reads, and every step after it would be the same)."""
     torch.set_num_threads(1)
     s = settings(seed, changes)
     task = rnnviz.tasks.get(s["task"], seq_len=s["T"])
     model = training.build(cell_choice, task, s)
+
+    def unsolved(step, loss, history):
+        return step % 10 or history.solved_step(task) is None
+
     history = rnnviz.train(model, task, steps=s["steps"], lr=s["lr"], optimizer=s["opt"],
                            clip=None if s["clip"] == "none" else (s["clip"], s["c"]),
                            tbptt=s["k"] or None, dropout=s["drop"], batch_size=training.BATCH_SIZE,
-                           seed=s["seed"])
+                           seed=s["seed"], progress=unsolved if until_solved else None)
     return {"solved_step": history.solved_step(task), "solved_at_end": history.solved_at_end(task),
             "final": history.final_metric(task), "diverged_at": history.diverged_at,
             "finite": bool(np.isfinite(history.loss).all()), "held_out": held_out(task, model, seed),

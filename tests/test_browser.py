@@ -200,7 +200,7 @@ def test_the_live_loss_curve_is_drawn_and_grows_while_training(app_url, browser)
     try:
         page.get_by_role("button", name="Train").click()
         chart = page.locator('[data-testid="stVegaLiteChart"]')
-        chart.wait_for(timeout=60_000)
+        chart.wait_for(timeout=120_000)  # a ceiling: the worker may still be ending an earlier test's run
         page.wait_for_function("() => /step [2-9][0-9]{2} of/.test(document.body.innerText)",
                                timeout=60_000)
         early_step, early = _step_shown(page), _line_pixels(chart.screenshot())

@@ -12,12 +12,18 @@ var RnnvizCliff = (() => {
   const W_RANGE = [-2.0, 16.0], B_RANGE = [-10.0, 2.0];
   const SETTLED_LOSS = 0.01, SETTLED_STEPS = 5;
 
+  // 2^k for k = -1022 .. 1023, each exact (doubling and halving are), as numpy's ldexp multiplies
+  const POW2 = new Float64Array(2046);
+  POW2[1022] = 1.0;
+  for (let k = 1; k <= 1023; k++) POW2[1022 + k] = POW2[1021 + k] * 2.0;
+  for (let k = 1; k <= 1022; k++) POW2[1022 - k] = POW2[1023 - k] / 2.0;
+
   function exp(a) {
     const k = Math.floor(a * INVERSE_LN2 + 0.5);
     const r = (a - k * LN2_HIGH) - k * LN2_LOW;
     let series = TAYLOR[13];
     for (let n = 12; n >= 0; n--) series = series * r + TAYLOR[n];
-    return series * Math.pow(2.0, k);
+    return series * POW2[1022 + k];
   }
 
   const sigmoid = (a) => 1.0 / (1.0 + exp(-Math.min(Math.max(a, -LARGEST), LARGEST)));

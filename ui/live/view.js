@@ -97,6 +97,9 @@ var RnnvizView = (() => {
         state.commitSoon();  // a pause in the typing is its end
       }
     });
+    // once a valid list has been typed and the box left, the page's list (a link, Reset) shows again;
+    // text that cannot be used stays in the box until it is mended
+    input.addEventListener("blur", () => { if (!hint.textContent.includes("Showing")) typed = null; });
     return { box, sync(v) { if (typed === null && document.activeElement !== input) input.value = v.join(", "); } };
   }
 
