@@ -10,7 +10,7 @@ text = lesson.page_header("vanishing")
 LIVE = ("cell", "T", "radius", "init", "H", "fbias")  # computed in the browser as the learner drags
 cell, seq_len, radius, init, hidden_size, forget_bias = (state.value(PAGE, name) for name in LIVE)
 seed = state.value(PAGE, "seed")
-live.show("vanishing", PAGE, compute.vanishing_live(hidden_size, init, seed), LIVE)
+live.show("vanishing", PAGE, compute.vanishing_live(hidden_size, seed), LIVE)
 
 lesson.show_prompts(text, kind="Try")
 lesson.show_more(text)

@@ -79,6 +79,17 @@ def choose(page, setting, value, view=0):
     page.locator(".rv").nth(view).locator(f'[data-setting="{setting}"] input[value="{value}"]').check(force=True)
 
 
+def count_page_runs(page):
+    """From now on, count the page's script runs on the server (Streamlit marks each in the DOM)."""
+    page.evaluate("""() => { window.__runs = 0; const app = document.querySelector('[data-testid="stApp"]');
+        new MutationObserver(() => { if (app.dataset.testScriptState === 'running') window.__runs++; })
+            .observe(app, { attributes: true, attributeFilter: ['data-test-script-state'] }); }""")
+
+
+def page_runs(page):
+    return page.evaluate("() => window.__runs")
+
+
 def settled_link(page, **expected):
     """The address once the page has taken in the move: the settings as a link holds them."""
     page.wait_for_function("want => want.every(([k, v]) => new URLSearchParams(location.search).get(k) === v)",
@@ -134,18 +145,16 @@ def test_dragging_the_radius_bends_the_curve_at_every_step_without_the_server_an
     up along the way, from lost to gained; then the address says radius=1.5, and the link draws
     the same curve in a fresh browser."""
     page = open_view("vanishing?radius=0.5")
-    page.evaluate("""() => { window.__runs = 0; const app = document.querySelector('[data-testid="stApp"]');
-        new MutationObserver(() => { if (app.dataset.testScriptState === 'running') window.__runs++; })
-            .observe(app, { attributes: true, attributeFilter: ['data-test-script-state'] }); }""")
+    count_page_runs(page)
     orders = [numbers(page)["orders"]]
     for _ in range(20):
         press(page, "radius")
         orders.append(numbers(page)["orders"])
-    assert page.evaluate("() => window.__runs") == 0  # nothing reached the server while the keys moved it
+    assert page_runs(page) == 0  # nothing reached the server while the keys moved it
     assert orders[0] < -3 and orders[-1] > 0.5  # from lost to gained
     assert sum(b > a for a, b in zip(orders, orders[1:])) >= 15  # and counting along, step by step
     link = settled_link(page, radius="1.5")
-    assert page.evaluate("() => window.__runs") >= 1
+    assert page_runs(page) >= 1
     again = open_view(f"vanishing?{'&'.join(f'{k}={v}' for k, v in link.items())}")
     close(numbers(again)["norms"], numbers(page)["norms"], rtol=0)
 
@@ -156,6 +165,21 @@ def test_a_new_draw_of_the_weights_comes_from_the_server_and_then_matches_the_en
     settled_link(page, H="28")
     page.wait_for_function("() => !document.querySelector('.rv .rv-waiting')", timeout=30_000)
     close(numbers(page)["norms"], torch_grad_hidden_norms("rnn_tanh", 50, 28, 0.9, "orthogonal", 3.0, 0))
+
+
+def test_switching_how_w_h_is_drawn_redraws_at_once_and_matches_the_engine(open_view):
+    """Both draws are sent ahead: the choice redraws in the browser, with no page run and no
+    waiting note; the uniform draw's σ_max is well above its spectral radius, so its bound is
+    higher."""
+    page = open_view("vanishing")
+    count_page_runs(page)
+    before = redraws(page)
+    choose(page, "init", "default")
+    page.wait_for_function("n => Number(document.querySelector('.rv').dataset.redraws) > n", arg=before)
+    assert page_runs(page) == 0
+    assert page.locator(".rv .rv-waiting").count() == 0
+    close(numbers(page)["norms"], torch_grad_hidden_norms("rnn_tanh", 50, 32, 0.9, "default", 3.0, 0))
+    assert settled_link(page, init="default")["init"] == "default"
 
 
 def test_switching_to_the_lstm_keeps_more_gradient_at_once(open_view):
@@ -333,7 +357,7 @@ def test_the_time_step_moves_through_the_cell_and_the_heatmaps_together(open_vie
 def test_in_presenter_mode_every_number_a_live_view_draws_is_at_least_22_px(open_view, name):
     page = open_view(f"{PAGES[name]}?present=1", size=(1920, 1080))
     smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll(
-        '.rv svg text, .rv .rv-eq span, .rv .rv-metric-value, .rv label, .rv legend')]
+        '.rv svg text, .rv .rv-heading, .rv .rv-eq span, .rv .rv-metric-value, .rv label, .rv legend')]
         .filter(e => e.textContent.trim() && /[0-9]/.test(e.textContent))
         .map(e => parseFloat(getComputedStyle(e).fontSize)))""")
     assert smallest >= 22

@@ -2,6 +2,7 @@
 each control, with bad links, and reproduced from a copied link."""
 
 import base64
+import itertools
 import re
 
 import numpy as np
@@ -19,6 +20,7 @@ from harness.apptest import (
     texts,
     trace_named,
 )
+from rnnviz.model import CELL_LABELS
 from ui import compute
 
 
@@ -91,13 +93,14 @@ def test_the_unrolled_views_are_sent_the_engines_networks_and_sine_waves():
     assert sent["targets"][20 - 2] == float(y)
 
 
-@pytest.mark.parametrize("init", ["orthogonal", "default"])
-def test_the_vanishing_view_is_sent_each_cells_network_and_what_rescaling_does_to_its_spectrum(init):
-    """The browser rescales W_h's blocks by radius / ρ as Model does: the ρ it is sent is Model's
-    own, and σ_max and the eigenvalues scale with it (so the eigenvalue plane's dashed circle is
-    σ_max of the page's W_h)."""
-    sent = live_views(open_page("vanishing", {"init": init, "radius": "1.3"}))["vanishing"]
-    for choice, drawn in sent["cells"].items():
+def test_the_vanishing_view_is_sent_each_cells_network_and_what_rescaling_does_to_its_spectrum():
+    """Both ways of drawing W_h are sent ahead, so switching needs no server. The browser rescales
+    W_h's blocks by radius / ρ as Model does: the ρ it is sent is Model's own, and σ_max and the
+    eigenvalues scale with it (so the eigenvalue plane's dashed circle is σ_max of the page's W_h)."""
+    sent = live_views(open_page("vanishing", {"radius": "1.3"}))["vanishing"]
+    assert set(sent["draws"]) == {"orthogonal", "default"}
+    for init, choice in itertools.product(sent["draws"], CELL_LABELS):
+        drawn = sent["draws"][init][choice]
         base = compute.vanishing_model(choice, 32, None, init, None, 0, dtype=torch.float64)
         same_network(drawn, base)
         scaled = compute.vanishing_model(choice, 32, 1.3, init, None, 0, dtype=torch.float64)

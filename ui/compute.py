@@ -98,29 +98,31 @@ def vanishing_trace(cell, seq_len, hidden_size, radius, init, forget_bias, seed)
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def vanishing_live(hidden_size, init, seed):
+def vanishing_live(hidden_size, seed):
     """What the vanishing page's live view needs to compute, in the browser, every cell, length,
-    spectral radius and forget-gate bias for one draw of the weights (hidden size, W_h drawn,
-    seed): each cell's weights as drawn, before the page rescales W_h's blocks and sets b_f (as
-    Model does after drawing); each block's spectral radius, eigenvalues and largest singular
-    value as drawn (the rescaling multiplies each by radius / ρ); and the adding sequence of every
-    length."""
+    spectral radius, forget-gate bias and W_h drawn for one hidden size and seed: for each way of
+    drawing W_h and each cell, the weights as drawn, before the page rescales W_h's blocks and
+    sets b_f (as Model does after drawing); each block's spectral radius, eigenvalues and largest
+    singular value as drawn (the rescaling multiplies each by radius / ρ); and the adding
+    sequence of every length."""
     from rnnviz.model import CELL_COLOURS, CELL_LABELS
     from ui import live
 
-    cells = {}
-    for choice in CELL_LABELS:
-        model = vanishing_model(choice, hidden_size, None, init, None, seed, dtype=torch.float64)
-        blocks = model.params["weight_hh"].split(hidden_size)
-        eigen = [np.linalg.eigvals(block.numpy()) for block in blocks]
-        cells[choice] = {**live.model_data(model),
-                         # as Model's _with_spectral_radius computes it, so the rescaled W_h is bit-identical
-                         "rho": [float(torch.linalg.eigvals(block).abs().max()) for block in blocks],
-                         "eigen": [[values.real.tolist(), values.imag.tolist()] for values in eigen],
-                         "sigma": [float(rnnviz.analysis.singular_values(block)[0]) for block in blocks]}
+    draws = {}
+    for init in ("orthogonal", "default"):
+        cells = draws[init] = {}
+        for choice in CELL_LABELS:
+            model = vanishing_model(choice, hidden_size, None, init, None, seed, dtype=torch.float64)
+            blocks = model.params["weight_hh"].split(hidden_size)
+            eigen = [np.linalg.eigvals(block.numpy()) for block in blocks]
+            cells[choice] = {**live.model_data(model),
+                             # as Model's _with_spectral_radius computes it, so the rescaled W_h is bit-identical
+                             "rho": [float(torch.linalg.eigvals(block).abs().max()) for block in blocks],
+                             "eigen": [[values.real.tolist(), values.imag.tolist()] for values in eigen],
+                             "sigma": [float(rnnviz.analysis.singular_values(block)[0]) for block in blocks]}
     values, marked, targets = rnnviz.tasks.adding_lengths(LONGEST_VANISHING, seed)
-    return {"draw": {"H": hidden_size, "init": init, "seed": seed, "key": f"{hidden_size}|{init}|{seed}"},
-            "cells": cells, "labels": CELL_LABELS, "colours": CELL_COLOURS,
+    return {"draw": {"H": hidden_size, "seed": seed, "key": f"{hidden_size}|{seed}"},
+            "draws": draws, "labels": CELL_LABELS, "colours": CELL_COLOURS,
             "sequence": {"values": live.encoded(values.numpy()), "marked": marked.tolist(),
                          "targets": live.encoded(targets.numpy())}}
 

@@ -39,7 +39,7 @@ const CELLSTEP = (() => {
       const shown = name === "x" ? Array.from(state.table.x.subarray((t - 1) * data.I, t * data.I), (v) => v.toFixed(2)).join(", ") : value.toFixed(2);
       const below = { state: 1.55, input: 1.6, op: -1.35, squash: 1.45, gate: 1.45 }[kind] * r;
       out.push(`<g><title>${D.esc(D.plain(label))}: ${shown}</title>${shape}<text x="${cx}" y="${cy + font * 0.35}" text-anchor="middle" style="fill:${ink}">${D.rich(label)}</text>` +
-               `<text x="${cx}" y="${cy + below + font * 0.35}" text-anchor="middle" style="fill:#B34700;font-weight:600">${shown}</text></g>`);
+               `<text class="rv-halo" x="${cx}" y="${cy + below + font * 0.35}" text-anchor="middle" style="fill:#B34700;font-weight:600">${shown}</text></g>`);
     }
     return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${D.esc(D.plain(state.diagramLabel))}">${out.join("")}</svg>`;
   }
@@ -69,7 +69,7 @@ const CELLSTEP = (() => {
     const t = Math.min(s.t, data.T), unit = Math.min(s.unit, data.H) - 1;
     const keeps = data.cell === "lstm" ? ["f", "forget gate"] : ["z", "update gate"];
     state.diagramLabel = `The ${data.label} cell at t = ${t}, unit ${unit + 1}: every value on its way through. Its ${keeps[1]} is ${D.number(at(state, keeps[0], t, unit), 2)}.`;
-    state.slots.diagram.innerHTML = `<div class="rv-title-html"><strong>The ${D.esc(data.label)} cell at t = ${t}, unit ${unit + 1}: every value on its way through</strong></div>` +
+    state.slots.diagram.innerHTML = D.heading(`The ${data.label} cell at t = ${t}, unit ${unit + 1}: every value on its way through`) +
       diagram(state, t, unit) + `<figcaption class="rv-finding">${D.rich(state.diagramLabel.replace(/^.*?: every value on its way through\. /, ""), true)}</figcaption>`;
     state.slots.lead.innerHTML = `The same step in numbers (sample ${data.sample}, unit ${unit + 1}, t = ${t}):`;
     state.slots.formula.innerHTML = equations(state, t, unit);

@@ -65,7 +65,7 @@ const CLIFF = (() => {
     if (!state.dragging || !state.box) state.box = whole ? [C.W_RANGE, C.B_RANGE] : C.viewBox(paths).map((side) => side.map((v) => Math.round(v * 10) / 10));
     const box = state.box, grid = surface(state, box);
     const width = Math.max(state.slots.map.clientWidth || 700, 300), height = font > 13 ? 640 : 520;
-    const left = font * 4, right = font * 6.5, top = font * 2.6, bottom = font * 3.4;
+    const left = font * 4, right = font * 6.5, top = font, bottom = font * 3.4;
     const plotW = width - left - right, plotH = height - top - bottom;
     const X = (w) => left + ((w - box[0][0]) / (box[0][1] - box[0][0])) * plotW;
     const Y = (b) => top + plotH - ((b - box[1][0]) / (box[1][1] - box[1][0])) * plotH;
@@ -80,8 +80,7 @@ const CLIFF = (() => {
       image.data[at] = r; image.data[at + 1] = g; image.data[at + 2] = b; image.data[at + 3] = 255;
     }
     context.putImageData(image, 0, 0);
-    const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${D.esc(state.mapLabel)}" style="touch-action:none;cursor:crosshair">`];
-    out.push(`<text class="rv-title" x="${left}" y="${font * 1.5}">The loss over (w, b): a cliff${whole ? "" : " (around the paths)"}</text>`);
+    const out = [D.heading(`The loss over (w, b): a cliff${whole ? "" : " (around the paths)"}`), `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${D.esc(state.mapLabel)}" style="touch-action:none;cursor:crosshair">`];
     out.push(`<image href="${canvas.toDataURL()}" x="${left}" y="${top}" width="${plotW}" height="${plotH}" preserveAspectRatio="none"/>`);
     const valley = [];
     grid.ws.forEach((w, k) => { const b = grid.valley[k]; if (Number.isFinite(b)) valley.push(`${X(w).toFixed(1)},${Y(b).toFixed(1)}`); });

@@ -11,6 +11,8 @@ var RnnvizDraw = (() => {
       ? (mark === "_" ? `<sub>${inner}</sub>` : `<sup>${inner}</sup>`)
       : `<tspan baseline-shift="${mark === "_" ? "sub" : "super"}" font-size="75%">${inner}</tspan>`);
   }
+  // A chart's title, in HTML above its SVG so that it wraps on a narrow screen.
+  const heading = (text) => `<div class="rv-heading">${rich(text, true)}</div>`;
   const plain = (text) => String(text).replace(/([_^])\{([^}]*)\}/g, (_, mark, inner) => (mark === "_" ? "_" : "^") + inner);
 
   // As formulas.number: `digits` decimals unless that rounds a non-zero value to 0 or one short
@@ -69,7 +71,7 @@ var RnnvizDraw = (() => {
   // log: a log y axis (zeros and non-finite values are gaps). Returns SVG markup.
   function lineChart(o) {
     const font = o.font || 13, width = Math.max(o.width, 200), height = o.height;
-    const left = font * 5.2, right = font * 1.2, top = o.title ? font * 2.6 : font, bottom = font * 3.4;
+    const left = font * 5.2, right = font * 1.2, top = font, bottom = font * 3.4;
     const legendRows = o.legend ? o.series.length : 0;
     const plotH = height - top - bottom - legendRows * font * 1.6, plotW = width - left - right;
     const xs = o.series.flatMap((s) => s.x);
@@ -90,9 +92,8 @@ var RnnvizDraw = (() => {
       Y = (y) => top + plotH - ((y - a) / (b - a || 1)) * plotH;
       yTicks = ticks.map((v) => [v, python_g(v, 4)]);
     }
-    const out = [];
+    const out = [o.title ? heading(o.title) : ""];
     out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(plain(o.label || o.title || ""))}">`);
-    if (o.title) out.push(`<text class="rv-title" x="${left}" y="${font * 1.5}">${rich(o.title)}</text>`);
     out.push(`<g class="rv-grid">`);
     for (const [v] of yTicks) out.push(`<line x1="${left}" x2="${left + plotW}" y1="${Y(v)}" y2="${Y(v)}"/>`);
     out.push(`</g><g class="rv-axis">`);
@@ -150,11 +151,10 @@ var RnnvizDraw = (() => {
   // Points in the complex plane with circles: eigenvalues of W_h.
   function plane(o) {
     const font = o.font || 13, size = Math.max(Math.min(o.width, o.height || o.width), 200);
-    const pad = font * 3, legendRows = o.legend.length, height = size + legendRows * font * 1.6 + font * 1.8;
+    const pad = font * 3, legendRows = o.legend.length, height = size + legendRows * font * 1.6;
     const extent = o.extent, scale = (size - 2 * pad) / (2 * extent);
-    const X = (x) => size / 2 + x * scale, Y = (y) => pad + font * 1.8 + (extent - y) * scale;
-    const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${height}" viewBox="0 0 ${size} ${height}" role="img" aria-label="${esc(plain(o.label))}">`];
-    out.push(`<text class="rv-title" x="${pad}" y="${font * 1.5}">${rich(o.title)}</text>`);
+    const X = (x) => size / 2 + x * scale, Y = (y) => pad + (extent - y) * scale;
+    const out = [heading(o.title), `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${height}" viewBox="0 0 ${size} ${height}" role="img" aria-label="${esc(plain(o.label))}">`];
     out.push(`<g class="rv-axis"><line x1="${X(-extent)}" x2="${X(extent)}" y1="${Y(0)}" y2="${Y(0)}"/><line x1="${X(0)}" x2="${X(0)}" y1="${Y(-extent)}" y2="${Y(extent)}"/>`);
     for (const v of niceTicks(-extent, extent, 4)) {
       if (Math.abs(v) > extent || v === 0) continue;
@@ -167,7 +167,7 @@ var RnnvizDraw = (() => {
     }
     for (const p of o.points) out.push(`<circle cx="${X(p.re).toFixed(1)}" cy="${Y(p.im).toFixed(1)}" r="${font * 0.36}" fill="${p.colour}" stroke="#fff" stroke-width="0.8"/>`);
     o.legend.forEach((item, k) => {
-      const y = size + font * 1.6 + k * font * 1.6;
+      const y = size + k * font * 1.6;
       const mark = item.circle
         ? `<circle cx="${pad + font * 0.6}" cy="${y - font * 0.35}" r="${font * 0.55}" fill="none" stroke="${item.colour}" stroke-width="1.8"${item.dash ? ` stroke-dasharray="${item.dash}"` : ""}/>`
         : `<circle cx="${pad + font * 0.6}" cy="${y - font * 0.35}" r="${font * 0.36}" fill="${item.colour}"/>`;
@@ -196,7 +196,7 @@ var RnnvizDraw = (() => {
       const ty = y + height - ((value - low) / (high - low)) * height;
       out.push(`<text x="${x + font * 1.4}" y="${ty + font * 0.35}">${rich(text)}</text>`);
     }
-    if (title) out.push(`<text x="${x - font * 0.2}" y="${y - font * 0.8}">${rich(title)}</text>`);
+    if (title) out.push(`<text x="${x - font * 0.2}" y="${y - font * 1.3}">${rich(title)}</text>`);
     return out.join("");
   }
 
@@ -209,5 +209,5 @@ var RnnvizDraw = (() => {
   const column = (values, digits = 2) => matrix(Array.from(values, (v) => [v]), digits);
   const under = (body, label) => `<span class="rv-under">${body}<small>${rich(label, true)}</small></span>`;
 
-  return { esc, rich, plain, viridis, colourBar, matrix, column, under, number, python_e, python_g, powerOfTen, logTicks, niceTicks, lineChart, plane };
+  return { esc, rich, heading, plain, viridis, colourBar, matrix, column, under, number, python_e, python_g, powerOfTen, logTicks, niceTicks, lineChart, plane };
 })();

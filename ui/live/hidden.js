@@ -67,12 +67,13 @@ const HIDDEN = (() => {
 
   function stepFigure(state, rows, act) {
     const font = state.font, H = rows.length, width = Math.max(state.slots.step.clientWidth || 600, 300);
-    const cellH = font * 2.6, top = font * 3.2, left = font * 4.5, right = font * 5, height = top + H * cellH + font;
+    const cellH = font * 2.6, top = font * 3.4, left = font * 4.5, right = font * 5, height = top + H * cellH + font;
     const cellW = (width - left - right) / 5, gap = Math.min(cellW * 0.12, 14);
     const values = rows.flat().filter(Number.isFinite);
     const bound = state.settings.fit && values.length && Math.max(...values.map(Math.abs)) > 0 ? Math.max(...values.map(Math.abs)) : 1;
     const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${D.esc(state.stepLabel)}">`];
-    COLUMNS.forEach((title, c) => out.push(`<text x="${left + (c + 0.5) * cellW}" y="${font * 2}" text-anchor="middle" style="font-size:${font * 1.15}px">${D.rich(title.replace("f(", `${act}(`))}</text>`));
+    const staggered = cellW < font * 6.5;  // on a phone the column titles take turns on two lines
+    COLUMNS.forEach((title, c) => out.push(`<text x="${left + (c + 0.5) * cellW}" y="${staggered && c % 2 ? font * 0.9 : font * 2.3}" text-anchor="middle" style="font-size:${font * 1.15}px">${D.rich(title.replace("f(", `${act}(`))}</text>`));
     rows.forEach((row, j) => {
       const y = top + j * cellH;
       out.push(`<text x="${left - font * 0.5}" y="${y + cellH / 2 + font * 0.35}" text-anchor="end">unit ${j + 1}</text>`);

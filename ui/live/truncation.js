@@ -35,13 +35,13 @@ const TRUNCATION = (() => {
 
   function bars(state, steps, values, kept, finding) {
     const font = state.font, width = Math.max(state.slots.bars.clientWidth || 600, 280), height = font > 13 ? 420 : 320;
-    const left = font * 5.2, right = font, top = font * 2.6, bottom = font * 3.4;
+    const left = font * 5.2, right = font, top = font, bottom = font * 3.4;
     const plotW = width - left - right, plotH = height - top - bottom, T = steps.length;
     const high = Math.max(...values, 1e-300), ticks = D.niceTicks(0, high, 5);
     const top_ = Math.max(high, ticks[ticks.length - 1]);
     const X = (t) => left + ((t - 0.5) / T) * plotW, Y = (v) => top + plotH - (v / top_) * plotH, w = Math.max(plotW / T * 0.8, 1);
-    const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${D.esc(D.plain("∂L/∂W_{h} is a sum over time steps: each step's term, kept or dropped by the window. " + finding))}">`];
-    out.push(`<text class="rv-title" x="${left}" y="${font * 1.5}">${D.rich("∂L/∂W_{h} is a sum over time steps")}</text><g class="rv-grid">`);
+    const out = [D.heading("∂L/∂W_{h} is a sum over time steps"), `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${D.esc(D.plain("∂L/∂W_{h} is a sum over time steps: each step's term, kept or dropped by the window. " + finding))}">`];
+    out.push(`<g class="rv-grid">`);
     for (const v of ticks) out.push(`<line x1="${left}" x2="${left + plotW}" y1="${Y(v)}" y2="${Y(v)}"/>`);
     out.push(`</g><g class="rv-axis">`);
     for (const v of ticks) out.push(`<text x="${left - font * 0.4}" y="${Y(v) + font * 0.35}" text-anchor="end">${D.python_g(v, 3)}</text>`);

@@ -1,5 +1,5 @@
-// The vanishing-gradient page's live view: the cell, T, the spectral radius, the forget-gate bias
-// (and, from the server, each new draw of W_h) in; ‖∂L/∂h_t‖ at every step, the σ_max bound,
+// The vanishing-gradient page's live view: the cell, T, the spectral radius, the forget-gate bias,
+// W_h drawn (and, from the server, each new hidden size) in; ‖∂L/∂h_t‖ at every step, the σ_max bound,
 // the orders of magnitude, the eigenvalues and what each step back multiplies by, out.
 const VANISHING = (() => {
   const { el, note, decode } = RnnvizView;
@@ -29,8 +29,8 @@ const VANISHING = (() => {
 
   // The cell's weights as the page draws them: W_h's blocks rescaled to the spectral radius, b_f set.
   function weights(state, s) {
-    const drawn = state.data.cells[s.cell];
-    const key = `${state.data.draw.key}|${s.cell}`;
+    const drawn = state.data.draws[s.init][s.cell];
+    const key = `${state.data.draw.key}|${s.init}|${s.cell}`;
     if (!state.cache[key]) {
       const base = {};
       for (const name of ["weight_ih", "weight_hh", "bias_ih", "bias_hh", "head_weight", "head_bias"]) base[name] = decode(drawn[name]);
@@ -82,11 +82,11 @@ const VANISHING = (() => {
 
   function draw(state) {
     const s = state.settings, data = state.data, slots = state.slots, font = state.font;
-    const fresh = s.H === data.draw.H && s.init === data.draw.init;
+    const fresh = s.H === data.draw.H;
     slots.waiting.replaceChildren();
     for (const slot of [slots.curve, slots.metrics, slots.plane, slots.steps]) slot.classList.toggle("rv-waiting", !fresh);
     if (!fresh) {
-      note(slots.waiting, "info", `Drawing a new network (hidden size ${s.H}, W_h ${s.init === "default" ? "uniform" : "orthogonal"}): the server draws its weights; the curve follows in a moment.`);
+      note(slots.waiting, "info", `Drawing a new network of hidden size ${s.H}: the server draws its weights; the curve follows in a moment.`);
       return;
     }
     const T = s.T, H = data.draw.H, label = data.labels[s.cell], colour = data.colours[s.cell];
@@ -94,7 +94,7 @@ const VANISHING = (() => {
     const { x, y } = sequence(state, T);
     const rec = RnnvizCells.record(p, x, T, y, "last", null);
     const norms = RnnvizCells.norms(rec.gradHidden, T, H);
-    const drawn = data.cells[s.cell];
+    const drawn = data.draws[s.init][s.cell];
     const scale = drawn.rho.map((rho) => (rho === 0 ? 1 : s.radius / rho));
     const problem = overflow(rec.hidden, rec.gradHidden, rec.loss, T, H);
     const tiny = problem ? null : underflow(norms);
