@@ -9,7 +9,7 @@ def main():
     import streamlit as st
     import torch
 
-    from ui import compute, memory, poll_view, presenter, runs, state
+    from ui import access, compute, memory, poll_view, presenter, runs, state
     from ui.settings import SEED
 
     torch.set_num_threads(1)
@@ -61,6 +61,7 @@ def main():
         state.publish(settings_key, flags=poll_view.link_flags())
     with link:
         presenter.link_box(page.url_path)
+        access.mend()
 
 
 # Dask's training workers are spawned processes, and spawn runs the parent's main script again

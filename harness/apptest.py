@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from ui import access
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = {"home": "course/home.py", "hidden": "course/hidden_state.py",
               "unrolled": "course/unrolled.py", "vanishing": "course/vanishing.py",
@@ -75,7 +77,7 @@ def live_views(at):
     """{view: the data the page sent to that live view (ui/live.py)}: its settings, its controls and
     what its script computes from."""
     return {element.proto.component_name.removeprefix("rnnviz_"): json.loads(element.proto.json)
-            for element in at.get("bidi_component")}
+            for element in at.get("bidi_component") if element.proto.component_name != access.NAME}
 
 
 def texts(at, kind):

@@ -26,11 +26,12 @@ def free_port():
 
 
 @contextlib.contextmanager
-def streamlit_server(timeout=60.0, return_process=False, script="app.py", cwd=ROOT):
+def streamlit_server(timeout=60.0, return_process=False, script="app.py", cwd=ROOT, env=None):
     """Yield the base URL of a running server (and its process); stop it afterwards.
-    `script` and `cwd` run another script with another .streamlit/config.toml (tests only)."""
+    `script` and `cwd` run another script with another .streamlit/config.toml (tests only);
+    `env`: more environment variables for the server."""
     port = free_port()
-    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env = dict(os.environ, OMP_NUM_THREADS="1", **(env or {}))
     log = tempfile.TemporaryFile()  # not a pipe: a long run's log must never block the server
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
@@ -86,7 +87,7 @@ def wait_for_app(page, timeout=90_000):
             const vega = document.querySelectorAll('[data-testid="stVegaLiteChart"]');
             const vegaDrawn = document.querySelectorAll(
                 '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg');
-            const live = document.querySelectorAll('[data-testid^="stBidiComponent"]');
+            const live = document.querySelectorAll('[data-testid="stMain"] [data-testid^="stBidiComponent"]');
             const liveDrawn = document.querySelectorAll('.rv[data-redraws]');
             return drawn.length >= plotly.length && vegaDrawn.length >= vega.length && liveDrawn.length >= live.length;
         }""", timeout=timeout)

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .cells import CELLS
-from .model import cell_label
+from .model import CELL_COLOURS, CELL_LABELS, cell_label
 
 FONT = dict(size=15)
 # Colour scales spelled out: names like "RdBu_r" are resolved by plotly.py's validation,
@@ -25,6 +25,17 @@ SEQUENTIAL = "Viridis"
 GREYS = [[0.0, "#FFFFFF"], [1.0, "#222222"]]
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
+
+OTHERS = ["#E69F00", "#56B4E9", "#000000", "#999999"]  # Okabe-Ito's, beside the cells' own
+
+
+def colour_of(name, k=0):
+    """A curve's colour: its cell's (model.CELL_COLOURS) when its name holds a cell's label
+    ("LSTM", "untrained RNN (tanh)"), so a cell is drawn alike on every chart, live or finished,
+    in any order; otherwise the k-th of OTHERS, none of them a cell's."""
+    return next((CELL_COLOURS[choice] for choice, label in CELL_LABELS.items() if label in name),
+                OTHERS[k % len(OTHERS)])
+
 # On a page Streamlit's theme styles the charts; what it leaves to the template is the
 # colour bars, drawn without an outline as in plotly_white. A whole template is 7 kB that
 # every chart would carry to the browser and copy on every redraw.
@@ -32,11 +43,45 @@ _TEMPLATE = {"data": {kind: [{"colorbar": {"outlinewidth": 0, "ticks": ""}}]
                       for kind in ("heatmap", "contour", "surface")}}
 
 
-def _figure(data, title=None, height=360, **layout):
+def _figure(data, title=None, height=360, finding=None, **layout):
+    """A figure; `finding`, what it shows in one line of words from its numbers, rides in its
+    layout's meta: the page writes it under the chart and names the chart by it for a screen
+    reader (ui/charts.py, ui/access.js)."""
     layout = {"template": _TEMPLATE, "font": FONT, "height": height,
               "margin": dict(l=60, r=20, t=60 if title else 20, b=50),
-              "title": {"text": title} if title else None, **layout}
+              "title": {"text": title} if title else None,
+              **({"meta": {"finding": finding}} if finding else {}), **layout}
     return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+def finding(figure):
+    """The figure's finding in words (see _figure), or None."""
+    meta = figure.layout.meta
+    return meta.get("finding") if isinstance(meta, dict) else None
+
+
+def _g(value, digits=2):
+    """A number for a finding: digits significant figures, or what went wrong with it."""
+    return f"{value:.{digits}g}" if np.isfinite(value) else "not a number"
+
+
+def _orders(values):
+    """How many orders of magnitude values[0] lies above (positive) or below values[-1]."""
+    values = np.asarray(values, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.log10(values[0] / values[-1]))
+
+
+def _fall(orders):
+    if not np.isfinite(orders):
+        return "cannot be compared (a zero or an overflow)"
+    return f"{'falls' if orders < 0 else 'rises'} {abs(orders):.1f} orders of magnitude"
+
+
+def _plain(text):
+    """A title's or name's HTML markup as plain words."""
+    return (str(text).replace("<sub>", "_").replace("</sub>", "").replace("<sup>", "^")
+            .replace("</sup>", ""))
 
 
 def _positive(values):
@@ -207,8 +252,8 @@ def grad_norms(curves, bound=None, title="‖∂L/∂h<sub>t</sub>‖ at every t
     The curves named in `dashed` are drawn dashed, the k-th of them in the colour of the
     k-th solid curve (an untrained network beside its trained self)."""
     solid = [label for label in curves if label not in dashed]
-    colour = {label: PALETTE[k % len(PALETTE)] for k, label in enumerate(solid)}
-    colour.update({label: PALETTE[k % len(PALETTE)] for k, label in
+    colour = {label: colour_of(label, k) for k, label in enumerate(solid)}
+    colour.update({label: colour_of(label, k) for k, label in
                    enumerate(label for label in curves if label in dashed)})
     data = [dict(type="scatter", x=steps(len(values)), y=_positive(values), name=label,
                  mode="lines+markers", marker=dict(size=5),
@@ -218,7 +263,12 @@ def grad_norms(curves, bound=None, title="‖∂L/∂h<sub>t</sub>‖ at every t
         data.append(dict(type="scatter", x=steps(len(bound)), y=_positive(bound), mode="lines",
                          name="bound σ<sub>max</sub><sup>T−t</sup> ‖∂L/∂h<sub>T</sub>‖",
                          line=dict(color="black", width=2, dash="dash")))
+    T = len(next(iter(curves.values())))
+    falls = {label: _fall(_orders(values)) for label, values in curves.items()}
+    said = (next(iter(falls.values())) if len(falls) == 1 else
+            "; ".join(f"{_plain(label)} {fall}" for label, fall in falls.items()))
     return _figure(data, title, height=400, legend=dict(orientation="h", y=-0.2),
+                   finding=f"From t = {T} back to t = 1, ‖∂L/∂h_t‖: {said}.",
                    xaxis=_axis("time step t"),
                    yaxis=_log_axis("‖∂L/∂h<sub>t</sub>‖ (log scale)", *curves.values(),
                                    *([] if bound is None else [bound])))
@@ -231,7 +281,11 @@ def grad_heatmap(iterations, norms):
                    y=np.asarray(iterations), colorscale=SEQUENTIAL,
                    colorbar=dict(title=dict(text="log₁₀ ‖∂L/∂h<sub>t</sub>‖")),
                    hovertemplate="t = %{x}, iteration %{y}: 10^%{z:.2f}<extra></extra>")
+    first, last = _orders(norms[0]), _orders(norms[-1])
     return _figure([heatmap], "‖∂L/∂h<sub>t</sub>‖ while training", height=380,
+                   finding=f"From t = {norms.shape[1]} back to t = 1, ‖∂L/∂h_t‖ {_fall(first)} at iteration "
+                           f"{iterations[0]} and {_fall(last).replace('orders of magnitude', 'orders')} at "
+                           f"iteration {iterations[-1]}.",
                    xaxis=_axis("time step t"), yaxis=_axis("training iteration"))
 
 
@@ -242,7 +296,7 @@ def clipping(runs, threshold=None, kind="none"):
     for k, (name, (grad_norm, clipped_grad_norm)) in enumerate(runs.items()):
         iterations = np.arange(1, len(grad_norm) + 1)
         prefix = f"{name}: " if len(runs) > 1 else ""
-        colour = PALETTE[k % len(PALETTE)] if len(runs) > 1 else None
+        colour = colour_of(name, k) if len(runs) > 1 else None
         mode = "lines" if len(grad_norm) > 1 else "markers"  # a run that diverged at once: one point
         data.append(dict(type="scatter", x=iterations, y=_positive(grad_norm),
                          name=prefix + ("before clipping" if kind != "none" else "not clipped"),
@@ -256,8 +310,20 @@ def clipping(runs, threshold=None, kind="none"):
         line, note = _hline(threshold, f"threshold c = {threshold:g}")
         note["y"] = np.log10(threshold)  # on a log axis annotations take log10 positions, shapes do not
         shapes, notes = [line], [note]
+    said = []
+    for name, (grad_norm, clipped_grad_norm) in runs.items():
+        grad_norm, clipped_grad_norm = (np.asarray(a, dtype=np.float64) for a in (grad_norm, clipped_grad_norm))
+        shown = np.where(np.isfinite(grad_norm), grad_norm, -np.inf)
+        if not len(grad_norm) or not np.isfinite(shown.max()):
+            said.append(f"{name}: no finite gradient")
+            continue
+        peak = int(shown.argmax())
+        words = f"the gradient norm peaks at {_g(grad_norm[peak], 3)} (iteration {peak + 1})"
+        if kind != "none":
+            words += f", {_g(np.nanmax(clipped_grad_norm), 3)} at most after clipping by {kind}"
+        said.append(f"{name}: {words}" if len(runs) > 1 else words[0].upper() + words[1:])
     return _figure(data, "Gradient norm before and after clipping" if kind != "none" else
-                   "Gradient norm (no clipping)", height=380,
+                   "Gradient norm (no clipping)", height=380, finding="; ".join(said) + ".",
                    legend=dict(orientation="h", y=-0.25), shapes=shapes, annotations=notes,
                    xaxis=_axis("training iteration"),
                    yaxis=_log_axis("gradient norm (log scale)", *[a for pair in runs.values() for a in pair],
@@ -358,7 +424,13 @@ def memory_maps(maps, marked=()):
         guides += [dict(type="line", x0=s, x1=s, y0=0.5, y1=s - 0.5, xref=f"x{suffix}", yref=f"y{suffix}",
                         layer="above", line=dict(color="#D55E00", width=2, dash="dot")) for s in marked]
     ticks = list(range(low, high + 1))
+    inputs = [int(s) for s in marked] or [1]
+    held = "; ".join(f"{label}: {_g(np.nanmax(np.asarray(maps[label], dtype=np.float64)[-1, [s - 1 for s in inputs]]))}"
+                     for label in labels)
+    said = (f"How much the last state h_{T} still moves with the marked inputs (s = {', '.join(map(str, inputs))}), "
+            if len(marked) else f"How much the last state h_{T} still moves with the first input, ")
     return _figure(data, height=380, annotations=notes, shapes=guides,
+                   finding=said + f"‖∂h_{T}/∂x_s‖ at most: {held}.",
                    margin=dict(l=60, r=20, t=30, b=50), plot_bgcolor="#FFFFFF",
                    coloraxis=dict(cmin=low, cmax=high, colorscale=SEQUENTIAL, colorbar=dict(
                        title=dict(text="‖∂h<sub>t</sub>/∂x<sub>s</sub>‖", side="right"), tickvals=ticks,
@@ -374,44 +446,57 @@ def poll_answers(choices, counts, right):
     bars = dict(type="bar", orientation="h", y=labels, x=[counts.get(c, 0) for c in choices],
                 marker=dict(color=[PALETTE[2] if c == right else "#BBBBBB" for c in choices]),
                 text=[f"{counts.get(c, 0)} ({counts.get(c, 0) / total:.0%})" for c in choices],
-                textposition="auto", hovertemplate="%{y}: %{x}<extra></extra>")
+                textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{x}<extra></extra>")
+    most = max([counts.get(c, 0) for c in choices] + [1])
+    answered = sum(counts.values())
+    said = ", ".join(f"“{c}” {counts.get(c, 0)}" for c in choices)
     return _figure([bars], "What the class predicted", height=110 + 50 * len(choices),
-                   xaxis=_axis("students", dtick=1 if total <= 10 else None),
+                   finding=f"{answered} answered: {said}. The experiment shows “{right}”.",
+                   # room right of the longest bar for its count, even on a phone
+                   xaxis=_axis("students", dtick=1 if total <= 10 else None, range=[0, most * 1.6]),
                    yaxis=dict(autorange="reversed", automargin=True))
 
 
 # --- Training lab ------------------------------------------------------------------------
 
-def live_loss_spec(steps):
+def live_loss_spec(steps, names):
     """The Vega-Lite spec of the lab's live loss chart, with no data in it: the page sends new
     rows under the same spec while training, so the browser updates the drawn chart in place
     instead of mounting a new one (which, redrawn every fraction of a second, never showed).
-    x spans the whole run from the start, so the curves grow to the right. Built once per run
-    length: every watcher redraws it twice a second, and building it costs ~2 ms."""
-    return dict(_live_loss_chart(max(int(steps), 2)))
+    x spans the whole run from the start, so the curves grow to the right; each network in its
+    cell's colour (as the finished chart draws it) and named at the end of its curve. Built once
+    per run: every watcher redraws it twice a second, and building it costs ~2 ms."""
+    return dict(_live_loss_chart(max(int(steps), 2), tuple(names)))
 
 
 @lru_cache(maxsize=16)
-def _live_loss_chart(steps):
+def _live_loss_chart(steps, names):
     import altair as alt
 
-    line = alt.Chart().mark_line(strokeWidth=3).encode(
+    base = alt.Chart().encode(
         x=alt.X("step:Q", title="training step", scale=alt.Scale(domain=[1, steps])),
         y=alt.Y("loss:Q", title="loss (log scale)", scale=alt.Scale(type="log"),
                 axis=alt.Axis(values=[10.0 ** k for k in range(-8, 5)], format="~g")),  # powers of ten only
         color=alt.Color("network:N", title=None, legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(range=PALETTE)),
+                        scale=alt.Scale(domain=list(names), range=[colour_of(n, k) for k, n in enumerate(names)])),
     )
-    spec = line.properties(title="Training loss, live", height=340).to_dict(validate=False)
+    last = base.transform_joinaggregate(latest="max(step)", groupby=["network"]).transform_filter(
+        "datum.step == datum.latest")
+    label = last.mark_text(align="left", dx=6, fontWeight="bold").encode(text="network:N")
+    spec = alt.layer(base.mark_line(strokeWidth=3), label).properties(
+        title="Training loss, live", height=340,
+        description="Training loss, live: one curve per network, on a log scale, each named at its end.",
+    ).to_dict(validate=False)
     for name in ("data", "datasets", "config", "$schema"):  # the page supplies the data
         spec.pop(name, None)
+    spec["config"] = {"text": {"fontSize": 14}}  # the names at the curves' ends; presenter mode enlarges it
     return MappingProxyType(spec)
 
 
 def loss_curves(curves, title="Training loss", log=True, threshold=None):
     """One loss (or metric) curve per cell, against the training step."""
     data = [dict(type="scatter", x=np.arange(1, len(values) + 1), y=_positive(values) if log else values,
-                 name=label, mode="lines", line=dict(color=PALETTE[k % len(PALETTE)], width=3))
+                 name=label, mode="lines", line=dict(color=colour_of(label, k), width=3))
             for k, (label, values) in enumerate(curves.items())]
     shapes, notes = [], []
     if threshold is not None:
@@ -419,7 +504,16 @@ def loss_curves(curves, title="Training loss", log=True, threshold=None):
         if log:
             note["y"] = np.log10(threshold)
         shapes, notes = [line], [note]
-    return _figure(data, title, height=380, legend=dict(orientation="h", y=-0.25),
+    said = []
+    for label, values in curves.items():
+        values = np.asarray(values, dtype=np.float64)
+        ends = f"ends at {_g(values[-1], 3)}" if len(values) else "has no steps"
+        if threshold is not None and len(values):
+            reached = np.flatnonzero(values <= threshold if log else values >= threshold)
+            ends = (f"reaches {threshold:g} at step {reached[0] + 1} and {ends}" if len(reached)
+                    else f"never reaches {threshold:g} and {ends}")
+        said.append(f"{label} {ends}")
+    return _figure(data, title, height=380, legend=dict(orientation="h", y=-0.25), finding="; ".join(said) + ".",
                    shapes=shapes, annotations=notes, xaxis=_axis("training step"),
                    yaxis=_log_axis("loss (log scale)", *curves.values(), [threshold or np.nan])
                    if log else _axis("value"))
@@ -431,11 +525,15 @@ def forecast(inputs, targets, predictions):
     data = [dict(type="scatter", x=t, y=inputs, name="noisy input x_t", mode="markers",
                  marker=dict(color="#999999", size=6)),
             dict(type="scatter", x=t + 1, y=targets, name="true next value", mode="lines",
-                 line=dict(color=PALETTE[2], width=4))]
+                 line=dict(color="#222222", width=4))]
     data += [dict(type="scatter", x=t + 1, y=values, name=f"{label} forecast", mode="lines",
-                  line=dict(color=PALETTE[k % len(PALETTE)], width=2.5, dash="dot"))
+                  line=dict(color=colour_of(label, k), width=2.5, dash="dot"))
              for k, (label, values) in enumerate(predictions.items())]
+    targets = np.asarray(targets, dtype=np.float64)
+    said = ", ".join(f"{label} {_g(np.sqrt(np.mean((np.asarray(values) - targets) ** 2)))}"
+                     for label, values in predictions.items())
     return _figure(data, "Forecasts of the next value", height=360,
+                   finding=f"Root mean square distance from the true next value: {said}.",
                    legend=dict(orientation="h", y=-0.3), xaxis=_axis("time step"),
                    yaxis=_axis("value"))
 
@@ -447,9 +545,12 @@ def predicted_against_true(true, predictions, label="target"):
     data = [dict(type="scatter", x=[low, high], y=[low, high], mode="lines", name="perfect",
                  line=dict(color="black", dash="dash", width=1.5))]
     data += [dict(type="scatter", x=true, y=values, name=name, mode="markers",
-                  marker=dict(color=PALETTE[k % len(PALETTE)], size=8, opacity=0.8))
+                  marker=dict(color=colour_of(name, k), size=8, opacity=0.8))
              for k, (name, values) in enumerate(predictions.items())]
+    said = ", ".join(f"{name} {_g(np.sqrt(np.mean((np.asarray(values) - true) ** 2)))}"
+                     for name, values in predictions.items())
     return _figure(data, "Predictions against the true answers", height=380,
+                   finding=f"Root mean square distance from the diagonal (a perfect answer): {said}.",
                    legend=dict(orientation="h", y=-0.3), xaxis=_axis(f"true {label}"),
                    yaxis=_axis("prediction"))
 
@@ -469,7 +570,12 @@ def text_activation(text, values, unit, per_line=64):
                    zmin=-bound, zmax=bound, xgap=1, ygap=2,
                    hovertemplate="“%{text}”: %{z:.3f}<extra></extra>",
                    colorbar=dict(title=dict(text=f"h of unit {unit + 1}")))
-    return _figure([heatmap], f"The text as unit {unit + 1} sees it", height=80 + 28 * rows,
+    values = np.asarray(values[:len(text)], dtype=np.float64)
+    high, low = int(np.nanargmax(values)), int(np.nanargmin(values))
+    shown = {" ": "a space", "\n": "a line break"}
+    said = (f"Unit {unit + 1} is highest ({values[high]:.2f}) at {shown.get(text[high], '“' + text[high] + '”')} "
+            f"and lowest ({values[low]:.2f}) at {shown.get(text[low], '“' + text[low] + '”')}.")
+    return _figure([heatmap], f"The text as unit {unit + 1} sees it", height=80 + 28 * rows, finding=said,
                    xaxis=dict(visible=False), yaxis=dict(visible=False, autorange="reversed"))
 
 
@@ -479,7 +585,10 @@ def loss_surface_3d(w, b, loss):
     """The same loss as a 3-D surface (log10), to see the wall of the cliff."""
     surface = dict(type="surface", x=w, y=b, z=np.log10(np.maximum(loss, 1e-12)),
                    colorscale=SEQUENTIAL, showscale=False)
+    loss = np.asarray(loss, dtype=np.float64)
     return _figure([surface], "The cliff in 3-D (log₁₀ loss)", height=640,
+                   finding=f"The loss runs from {_g(loss.min())} to {_g(loss.max())} over the plane: flat almost "
+                           "everywhere, with a narrow valley beside a steep wall.",
                    scene=dict(xaxis=dict(title=dict(text="w")), yaxis=dict(title=dict(text="b")),
                               zaxis=dict(title=dict(text="log₁₀ loss")),
                               camera=dict(eye=dict(x=1.6, y=-1.6, z=0.9))))
@@ -501,7 +610,7 @@ def lag_sweep(points, task_name, metric, threshold):
         solved = [sum(p["solved"] for p in at) for at in runs]
         steps_to_solve = [np.median([p["solved_at"] for p in at if p["solved"]]) if n else None
                           for n, at in zip(solved, runs)]
-        colour = PALETTE[k % len(PALETTE)]
+        colour = colour_of(names[cell], k)
         data.append(dict(type="scatter", x=[p["lag"] for p in mine], y=[p["final_metric"] for p in mine],
                          mode="markers", marker=dict(color=colour, size=6, opacity=0.45),
                          showlegend=False, name=names[cell] + " seeds",
@@ -522,7 +631,13 @@ def lag_sweep(points, task_name, metric, threshold):
                          line=dict(color="grey", dash="dot"))]
     notes = [note, dict(x=np.log10(100), y=1, yref="paper", text="lag 100: H&S 1997",
                         showarrow=False, xanchor="right", yanchor="bottom", font=dict(size=12))]
+    def longest(cell):
+        solved = [lag for lag in lags if 2 * sum(p["solved"] for p in points if p["cell"] == cell and p["lag"] == lag)
+                  > sum(1 for p in points if p["cell"] == cell and p["lag"] == lag)]
+        return f"lag {max(solved)}" if solved else "no lag"
+    said = ", ".join(f"{names[cell]} {longest(cell)}" for cell in cells)
     return _figure(data, f"How long can it remember? ({task_name})", height=380,
+                   finding=f"Longest lag solved by most seeds: {said}.",
                    legend=dict(orientation="h", y=-0.3), shapes=shapes, annotations=notes,
                    xaxis=_axis("lag T (steps between the signal and the answer)", type="log",
                                tickvals=lags, ticktext=[str(lag) for lag in lags]),

@@ -413,7 +413,7 @@ def test_lab_race_the_lstm_reaches_mse_001_with_room_to_spare_and_the_rnn_does_n
     lstm, rnn = lab(pool, "lstm"), lab(pool, "rnn_tanh")
     holds([a["solved_step"] is not None and a["solved_step"] <= RACE_MARGIN * a["steps"] and a["solved_at_end"]
            and a["held_out"] < 0.01 and b["solved_step"] is None and b["held_out"] > 0.1
-           for a, b in zip(lstm, rnn)], at_least=10)
+           for a, b in zip(lstm, rnn)])
 
 
 @pytest.mark.parametrize("notch", [{"lr": 0.01}, {"lr": 0.1}, {"H": 16}, {"H": 64}, {"T": 40}, {"T": 60}],
@@ -434,19 +434,20 @@ def test_lab_relu_with_sgd_lr_1_blows_up_and_clipping_stops_that_but_does_not_te
     sgd = dict(opt="sgd", lr=1.0)
     wild, tamed = lab(pool, "rnn_relu", clip="none", **sgd), lab(pool, "rnn_relu", clip="norm", c=1.0, **sgd)
     holds([(a["diverged_at"] is not None or a["final"] > 1) and b["diverged_at"] is None and b["finite"]
-           and b["held_out"] > 0.15 for a, b in zip(wild, tamed)], at_least=10)
+           and b["held_out"] > 0.15 for a, b in zip(wild, tamed)])
 
 
 def test_lab_copy_gru_learns_with_full_bptt_and_stays_far_from_it_with_a_window_of_5(pool, holds):
     """"On the copy task with T = 30, a GRU learns to name the symbol within about a hundred
     steps. Set the truncated BPTT window to 5 ... Will the GRU still learn the task?" Full
-    BPTT: solved within 150 steps, 100 % held out. k = 5: under 90 % after all its steps (the
+    BPTT: solved within 150 steps (56-118 on 39 of seeds 0-9 at the three CPU levels, portable or
+    not; 154 on one), 100 % held out. k = 5: under 90 % after all its steps (the
     guess check's line). (With k = 10 one or two seeds in ten learn it after all, from what
     the untrained input weights happen to write: too close a call for a class.)"""
     copy = dict(task="copy", T=30)
     full, cut = lab(pool, "gru", k=0, **copy), lab(pool, "gru", k=5, **copy)
     holds([a["solved_step"] is not None and a["solved_step"] <= 150 and a["held_out"] >= 0.99
-           and b["held_out"] < 0.9 and b["final"] < 0.9 for a, b in zip(full, cut)], at_least=10)
+           and b["held_out"] < 0.9 and b["final"] < 0.9 for a, b in zip(full, cut)])
 
 
 def test_lab_quiz_with_a_window_of_5_the_symbol_weights_get_no_gradient_at_all():

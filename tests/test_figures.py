@@ -9,6 +9,7 @@ import torch
 
 import rnnviz
 from rnnviz import analysis, figures
+from rnnviz.model import CELL_COLOURS, CELL_LABELS
 
 
 @pytest.fixture(scope="module")
@@ -116,11 +117,33 @@ def test_clipping_figure_draws_every_network_in_its_own_colour():
 
 
 def test_live_loss_spec_is_valid_vega_lite_and_spans_the_whole_run():
-    spec = figures.live_loss_spec(1000)
-    chart = alt.Chart.from_dict({**spec, "data": {"values": [{"step": 1, "network": "LSTM", "loss": 0.2}]}})
+    spec = figures.live_loss_spec(1000, ["RNN (tanh)", "LSTM"])
+    chart = alt.LayerChart.from_dict({**spec, "data": {"values": [{"step": 1, "network": "LSTM", "loss": 0.2}]}})
     chart.to_dict()  # validates against the Vega-Lite schema
-    assert spec["encoding"]["x"]["scale"]["domain"] == [1, 1000]
-    assert spec["encoding"]["y"]["scale"]["type"] == "log"
+    line, label = spec["layer"]
+    assert line["mark"]["type"] == "line" and label["mark"]["type"] == "text"  # each curve named at its end
+    assert line["encoding"]["x"]["scale"]["domain"] == [1, 1000]
+    assert line["encoding"]["y"]["scale"]["type"] == "log"
+
+
+@pytest.mark.parametrize("order", [("RNN (tanh)", "LSTM", "GRU"), ("GRU", "LSTM", "RNN (tanh)")])
+def test_a_cell_has_its_one_colour_on_every_chart_in_any_order(order):
+    """The lab's live chart, its finished charts, the gates page's comparison and the lag sweep
+    draw each cell in CELL_COLOURS's colour, whatever the order of the networks."""
+    colour = {label: CELL_COLOURS[choice] for choice, label in CELL_LABELS.items()}
+    curves = {name: np.array([1.0, 0.5]) for name in order}
+    scale = figures.live_loss_spec(100, order)["layer"][0]["encoding"]["color"]["scale"]
+    assert dict(zip(scale["domain"], scale["range"])) == {name: colour[name] for name in order}
+    for figure in (figures.loss_curves(curves), figures.grad_norms(curves),
+                   figures.forecast(np.zeros(2), np.ones(2), curves)):
+        named = {t.name.removesuffix(" forecast"): t.line.color for t in figure.data}
+        drawn = {name: drawn_colour for name, drawn_colour in named.items() if name in curves}
+        assert drawn == {name: colour[name] for name in order}
+    points = figures.predicted_against_true(np.ones(2), curves).data[1:]
+    assert {t.name: t.marker.color for t in points} == {name: colour[name] for name in order}
+    untrained = figures.grad_norms({"trained LSTM": curves["LSTM"], "untrained LSTM": curves["LSTM"]},
+                                   dashed=("untrained LSTM",))
+    assert {t.line.color for t in untrained.data} == {colour["LSTM"]}
 
 
 def every_figure(tr):
@@ -138,9 +161,9 @@ def every_figure(tr):
         "gate_heatmaps": figures.gate_heatmaps({g: tr.gates[g][0] for g in "ifgoc"}, tr.inputs[0],
                                                ["value", "marker"], marked=[2], label="LSTM"),
         "memory_maps": figures.memory_maps({"LSTM": tr.memory_map(0), "LSTM again": tr.memory_map(1)},
-                                           marked=[2, 5]),
+                                           marked=np.array([2, 5])),  # as the page passes them
         "poll_answers": figures.poll_answers(("it grows", "it shrinks"), {"it shrinks": 3}, "it shrinks"),
-        "live_loss_spec": {**figures.live_loss_spec(100),
+        "live_loss_spec": {**figures.live_loss_spec(100, ["LSTM"]),
                            "data": {"values": [{"step": 1, "network": "LSTM", "loss": 0.5}]}},
         "loss_curves": figures.loss_curves({"a": np.array([1.0, 0.5])}, threshold=0.1),
         "forecast": figures.forecast(np.zeros(5), np.ones(5), {"LSTM": np.ones(5)}),
@@ -151,12 +174,25 @@ def every_figure(tr):
     }
 
 
+# drawn only in what a learner takes home (the live views draw these on the pages)
+TAKE_HOME_ONLY = {"predictions", "unrolled_graph", "gate_heatmaps"}
+
+
+def test_every_chart_a_page_draws_says_what_it_shows_in_words(lstm_trace):
+    """ui/charts.py writes the finding under the chart and names the chart by it."""
+    for name, figure in every_figure(lstm_trace).items():
+        if name not in TAKE_HOME_ONLY and name != "live_loss_spec":
+            said = figures.finding(figure)
+            assert said and said.endswith(".") and "nan" not in said, (name, said)
+
+
 def test_every_builder_is_checked(lstm_trace):
     """A new builder in rnnviz.figures must be added to every_figure() to be validated."""
     import inspect
 
+    helpers = {"steps", "colour_of", "finding"}
     public = {name for name, f in inspect.getmembers(figures, inspect.isfunction)
-              if f.__module__ == figures.__name__ and not name.startswith("_") and name != "steps"}
+              if f.__module__ == figures.__name__ and not name.startswith("_") and name not in helpers}
     assert public == set(every_figure(lstm_trace))
 
 

@@ -134,6 +134,10 @@ def test_a_teacher_and_three_students_complete_a_poll_on_the_vanishing_page(clas
     chart = next(f for f in plotly_figures(students[0]) if f["layout"]["title"]["text"] == "What the class predicted")
     drawn = dict(zip(chart["data"][0]["y"], chart["data"][0]["x"]))
     assert drawn["✓ " + poll.right] == 1 and drawn[poll.choices[0]] == 2
+    # each student's own answer, marked: the first changed their mind after a reload
+    assert f"You predicted **{poll.choices[0]}**: ✗" in " ".join(texts(students[0], "markdown"))
+    students[1].run()
+    assert f"You predicted **{poll.right}**: ✓" in " ".join(texts(students[1], "markdown"))
     next(b for b in students[0].button if b.label.startswith("Run the experiment")).click().run()
     assert live_views(students[0])["vanishing"]["settings"]["T"] == 200  # what the question asked about
 

@@ -22,7 +22,8 @@ def show_progress(progress, progress_bar, live_chart):
     progress_bar.progress(min(progress["done"], 1.0),
                           text=f"Training {racing}{' side by side' if len(networks) > 1 else ''}: "
                                f"step {progress['step']} of {progress['steps']}")
-    charts.vega_lite(live_chart, figures.live_loss_spec(progress["steps"]), training.live_rows(progress["runs"]))
+    charts.vega_lite(live_chart, figures.live_loss_spec(progress["steps"], networks),
+                     training.live_rows(progress["runs"]))
 
 
 def show_results(store, settings):

@@ -209,8 +209,13 @@ def _poll_box(poll, code):
         return
     answered = sum(counts.values())
     if revealed:
-        charts.plotly(st, figures.poll_answers(poll.choices, counts, _right(poll)),
+        right = _right(poll)
+        charts.plotly(st, figures.poll_answers(poll.choices, counts, right),
                       config={"displayModeBar": False}, key=f"poll.chart.{poll.id}")
+        mine = polls.my_answer(code, poll.id, _student())
+        if mine in poll.choices:
+            st.markdown(f"You predicted **{mine}**: " + ("✓ that is what the experiment shows." if mine == right
+                                                         else "✗ the experiment shows something else."))
         st.caption(f"{answered} answered. ✓ marks what the experiment shows: now try it and see.")
         _experiment_button(poll, f"poll.experiment.{poll.id}")
         return
