@@ -7,7 +7,8 @@ PAGE = "cliff"
 text = lesson.page_header("cliff")
 
 state.limit(PAGE, "step", state.value(PAGE, "iters"))  # the scrubber's range follows the steps
-live.show("cliff", PAGE, {}, owns=("w0", "b0", "lr", "c", "iters", "map", "step"))
+if not lesson.withheld(text, "cliff"):
+    live.show("cliff", PAGE, {}, owns=("w0", "b0", "lr", "c", "iters", "map", "step"))
 lesson.show_prompts(text, kind="Try")
 lesson.show_more(text)
 lesson.show_equations(text)
@@ -18,8 +19,9 @@ with st.expander("The whole surface in 3-D"):
 st.subheader("Clipping a real gradient: by norm or by value")
 lesson.show_markdown(text, "Norm or value")
 lesson.show_prompts(text, "Norm or value", kind="Predict")
-live.show("clipping", PAGE, {"gradient": live.encoded(compute.real_gradient(state.value(PAGE, "seed")))},
-          owns=(), reads=("c",))
+if not lesson.withheld(text, "clipping"):
+    live.show("clipping", PAGE, {"gradient": live.encoded(compute.real_gradient(state.value(PAGE, "seed")))},
+              owns=(), reads=("c",))
 
 st.subheader("A diverging run, honestly")
 if st.button("Train an RNN with learning rate 100 and no clipping"):

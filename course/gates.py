@@ -36,57 +36,64 @@ else:
     strip = inputs
     strip_rows = [f"symbol {k}" for k in range(inputs.shape[1] - 1)] + ["blank"]
 state.limit(PAGE, "t", seq_len)  # the step's range follows T
-live.show("heatmaps", PAGE, gates_view.heatmaps(runs[weights], sample, strip, strip_rows, marked,
-                                                f"{label}, {weights_shown}"),
-          owns=(), reads=("t",))
-st.caption(caption)
-score = runs[f"{weights}_score"]
-network = f"the trained {label}" if weights == "trained" else f"the {label} {weights_shown}"
-if task.loss == "ce":
-    st.markdown(f"On 512 new sequences of length {seq_len}, {network} names the right symbol in "
-                f"**{score:.0%}** of them (guessing: {runs['baseline']:.1%}).")
-else:
-    st.markdown(f"On 512 new sequences of length {seq_len}, {network} has a mean squared error of "
-                f"**{score:.4f}** (always answering the average sum, 1.0: {runs['baseline']:.3f}).")
-
-exports.show(f"gates-{cell}-{task_name}-T{seq_len}", trace=trained, settings=state.values(PAGE),
-             figure=figures.gate_heatmaps({g: values[sample] for g, values in runs[weights].gates.items()},
-                                          strip, strip_rows, marked=marked, label=f"{label}, {weights_shown}"),
-             snippet=export.reproduce_gates(cell, task_name, seq_len, seed + compute.GATE_SAMPLE_OFFSET))
-lesson.show_prompts(text, kind="Try")
-lesson.show_more(text)
-
-st.subheader("One step, one unit, with the numbers")
-lesson.show_equations(text)
 state.limit(PAGE, "unit", rnnviz.checkpoints.RECIPE["hidden_size"])
-live.show("cellstep", PAGE, gates_view.cellstep(trained, sample, f"trained {label}"), owns=("t", "unit"))
+# Four views of one network, one at a time, so the page stays within three laptop screens
+over_time, one_step, flow, memory, check = st.tabs(
+    ["Gates over time", "One step, one unit", "Gradient flow", "Memory made visible", "Check yourself"])
 
-st.subheader("Gradient flow: gated cell against a vanilla RNN")
-lesson.show_markdown(text, "Gradient flow")
-charts.plotly(st, figures.grad_norms(
-    {f"trained {label}": trained.grad_hidden_norm[sample],
-     "trained RNN (tanh)": runs["trained_rnn"].grad_hidden_norm[sample],
-     f"untrained {label}": untrained.grad_hidden_norm[sample],
-     "untrained RNN (tanh)": runs["untrained_rnn"].grad_hidden_norm[sample]},
-    title="‖∂L/∂h<sub>t</sub>‖ on the same sequence",
-    dashed=(f"untrained {label}", "untrained RNN (tanh)")))
-st.page_link("course/vanishing.py", label="Explore this on the vanishing-gradient page",
-             query_params={"cell": cell, "T": str(seq_len)})
+with over_time:
+    if not lesson.withheld(text, "heatmaps"):
+        live.show("heatmaps", PAGE, gates_view.heatmaps(runs[weights], sample, strip, strip_rows, marked,
+                                                        f"{label}, {weights_shown}"),
+                  owns=(), reads=("t",))
+    st.caption(caption)
+    score = runs[f"{weights}_score"]
+    network = f"the trained {label}" if weights == "trained" else f"the {label} {weights_shown}"
+    if task.loss == "ce":
+        st.markdown(f"On 512 new sequences of length {seq_len}, {network} names the right symbol in "
+                    f"**{score:.0%}** of them (guessing: {runs['baseline']:.1%}).")
+    else:
+        st.markdown(f"On 512 new sequences of length {seq_len}, {network} has a mean squared error of "
+                    f"**{score:.4f}** (always answering the average sum, 1.0: {runs['baseline']:.3f}).")
+    exports.show(f"gates-{cell}-{task_name}-T{seq_len}", trace=trained, settings=state.values(PAGE),
+                 figure=figures.gate_heatmaps({g: values[sample] for g, values in runs[weights].gates.items()},
+                                              strip, strip_rows, marked=marked, label=f"{label}, {weights_shown}"),
+                 snippet=export.reproduce_gates(cell, task_name, seq_len, seed + compute.GATE_SAMPLE_OFFSET))
+    lesson.show_prompts(text, kind="Try")
+    lesson.show_more(text)
 
-st.subheader("Memory made visible: which inputs does each state still hold?")
-lesson.show_markdown(text, "Memory made visible")
-lesson.show_prompts(text, "Memory made visible", kind="Predict")
-maps = compute.memory_maps(task_name, seq_len, seed, weights, sample)
-charts.plotly(st, figures.memory_maps(
-    {f"{cell_label(name)}, {weights_shown}": values
-     for name, values in maps.items()}, marked=marked))
-rnn_row = maps["rnn"][-1]  # what h_T still holds of each input
-if weights == "trained" and np.median(rnn_row) > 0.1 * rnn_row.max():
-    st.caption(f"The trained RNN's last state still moves with inputs from far back: ‖∂h_T/∂x_s‖ is "
-               f"{np.median(rnn_row):.2g} across its bottom row (typically), {rnn_row.max():.2g} at its "
-               "largest. Its gradient no longer vanishes, yet it holds every input alike, marked or not, "
-               "so it cannot pick out the two numbers it must add: holding everything is not remembering "
-               "what matters. Set Weights to before training to see a plain RNN forget.")
-lesson.show_prompts(text, "Memory made visible", kind="Try")
+with one_step:
+    lesson.show_equations(text)
+    live.show("cellstep", PAGE, gates_view.cellstep(trained, sample, f"trained {label}"), owns=("t", "unit"))
 
-lesson.show_quiz(text, PAGE)
+with flow:
+    lesson.show_markdown(text, "Gradient flow")
+    charts.plotly(st, figures.grad_norms(
+        {f"trained {label}": trained.grad_hidden_norm[sample],
+         "trained RNN (tanh)": runs["trained_rnn"].grad_hidden_norm[sample],
+         f"untrained {label}": untrained.grad_hidden_norm[sample],
+         "untrained RNN (tanh)": runs["untrained_rnn"].grad_hidden_norm[sample]},
+        title="‖∂L/∂h<sub>t</sub>‖ on the same sequence",
+        dashed=(f"untrained {label}", "untrained RNN (tanh)")))
+    st.page_link("course/vanishing.py", label="Explore this on the vanishing-gradient page",
+                 query_params={"cell": cell, "T": str(seq_len)})
+
+with memory:
+    lesson.show_markdown(text, "Memory made visible")
+    lesson.show_prompts(text, "Memory made visible", kind="Predict")
+    maps = compute.memory_maps(task_name, seq_len, seed, weights, sample)
+    if not lesson.withheld(text, "memory"):
+        charts.plotly(st, figures.memory_maps(
+            {f"{cell_label(name)}, {weights_shown}": values
+             for name, values in maps.items()}, marked=marked))
+    rnn_row = maps["rnn"][-1]  # what h_T still holds of each input
+    if weights == "trained" and np.median(rnn_row) > 0.1 * rnn_row.max():
+        st.caption(f"The trained RNN's last state still moves with inputs from far back: ‖∂h_T/∂x_s‖ is "
+                   f"{np.median(rnn_row):.2g} across its bottom row (typically), {rnn_row.max():.2g} at its "
+                   "largest. Its gradient no longer vanishes, yet it holds every input alike, marked or not, "
+                   "so it cannot pick out the two numbers it must add: holding everything is not "
+                   "remembering what matters. Set Weights to before training to see a plain RNN forget.")
+    lesson.show_prompts(text, "Memory made visible", kind="Try")
+
+with check:
+    lesson.show_quiz(text, PAGE)

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlparse
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
 from harness.server import CHROMIUM, PAGES, ROOT, chromium, streamlit_server, wait_for_app
 
@@ -231,3 +232,17 @@ def test_an_unexpected_error_shows_a_plain_notice_and_no_stack_trace(tmp_path, b
             assert "secret detail" not in shown and "Traceback" not in shown and "weights.pt" not in shown
         finally:
             context.close()
+
+
+def test_the_gates_page_fits_three_laptop_screens_whichever_view_is_open(app_url, browser):
+    context, page, _ = open_page(browser, app_url, "gates", size=(1366, 768))
+    try:
+        tabs = page.get_by_role("tab")
+        assert tabs.count() == 5
+        for k in range(tabs.count()):
+            tabs.nth(k).click()
+            expect(tabs.nth(k)).to_have_attribute("aria-selected", "true")
+            tall = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+            assert tall <= 3 * 768, (tabs.nth(k).inner_text(), tall)
+    finally:
+        context.close()

@@ -5,7 +5,7 @@ import multiprocessing
 
 import pytest
 
-from harness.apptest import assert_no_exception, live_views, open_page, plotly_figures, texts
+from harness.apptest import ROOT, assert_no_exception, live_views, open_page, plotly_figures, texts
 from ui import lesson, poll_view, polls
 from ui.settings import PAGES
 
@@ -100,6 +100,30 @@ def test_every_predict_question_of_the_course_is_a_poll_with_one_right_answer():
         for name, raw in poll.experiment.items():
             setting = next(s for s in PAGES[page] if s.name == name)
             assert setting.parse(raw)[1] is None, (poll.id, name, raw)
+    for name in ("gates", "cliff"):
+        assert {p.id for p in lesson.every_poll(lesson.load(name))} == {p.id for p in found if p.id.startswith(name)}
+    hiding = {(poll.id.split(".")[0], figure) for poll in found for figure in poll.hides}
+    assert hiding == {("gates", "heatmaps"), ("gates", "memory"), ("cliff", "cliff"), ("cliff", "clipping")}
+    for page, figure in hiding:  # each is a figure its page holds back
+        assert f'withheld(text, "{figure}")' in (ROOT / "course" / f"{page}.py").read_text()
+
+
+def test_a_figure_that_shows_the_answer_waits_for_the_reveal_on_a_students_screen(class_store):
+    """The gates page's heatmaps show where the input gate opens: a student in the class sees
+    them once the teacher has revealed the class's answers, the teacher all along."""
+    teacher = open_page("gates")
+    next(b for b in teacher.button if b.label == "Start a class poll").click().run()
+    student = open_page("gates", {"room": teacher.query_params["room"]})
+    def held_back(at):
+        return sum("stays hidden until your teacher reveals" in box.value for box in at.info)
+
+    assert "heatmaps" not in live_views(student) and "cellstep" in live_views(student)
+    assert held_back(student) == 2  # the heatmaps and the memory maps, each for its own poll
+    assert "heatmaps" in live_views(teacher) and held_back(teacher) == 0
+    poll = lesson.polls(lesson.load("gates"))[0]
+    next(b for b in teacher.button if b.key == f"poll.reveal.{poll.id}").click().run()
+    student.run()
+    assert "heatmaps" in live_views(student) and held_back(student) == 1
 
 
 @pytest.fixture

@@ -115,6 +115,7 @@ class Poll:
     choices: tuple
     right: str
     experiment: dict    # the page's settings that show the answer, {name: as in a link}
+    hides: tuple = ()   # the page's figures that show the answer at once: kept from students until the reveal
 
 
 def prompts(lesson, section=None, kind=None):
@@ -130,18 +131,34 @@ def polls(lesson, section=None):
           - ( ) a wrong answer
           - (x) what the experiment shows
           - experiment: T=200
+          - hides: heatmaps
 
     where the experiment, if the page's defaults do not show it already, is the settings (as in a
-    link) that do."""
+    link) that do, and `hides` names the page's figures (live views or charts, as the page calls
+    them in withheld()) that show the answer as the page opens."""
     found = []
     for number, (text, parts) in enumerate(_prompts(lesson, section), start=1):
         answers = [(part[4:].strip(), part.startswith("(x)")) for part in parts if part.startswith("(")]
-        experiment = dict(parse_qsl(next((part.partition(":")[2].strip() for part in parts
-                                          if part.startswith("experiment:")), "")))
+        field = {name: next((part.partition(":")[2].strip() for part in parts if part.startswith(f"{name}:")), "")
+                 for name in ("experiment", "hides")}
         if answers:
             found.append(Poll(f"{lesson.name}.{section or 'main'}.{number}", text, tuple(a for a, _ in answers),
-                              next(a for a, right in answers if right), experiment))
+                              next(a for a, right in answers if right), dict(parse_qsl(field["experiment"])),
+                              tuple(name.strip() for name in field["hides"].split(",") if name.strip())))
     return found
+
+
+def every_poll(lesson):
+    """The polls of every section of the lesson."""
+    return [poll for heading in lesson.sections if heading.startswith("Predict, then try")
+            for poll in polls(lesson, heading.partition(": ")[2] or None)]
+
+
+def withheld(lesson, figure):
+    """Whether this page holds `figure` back from a student because it shows the answer to one
+    of the lesson's polls before the teacher has revealed it (it then says so where the figure
+    would be)."""
+    return poll_view.withheld([poll for poll in every_poll(lesson) if figure in poll.hides])
 
 
 def _prompts(lesson, section):

@@ -128,6 +128,22 @@ def in_class():
     return code is not None and store().room_open(code)
 
 
+def withheld(polls):
+    """For a student in an open class session: whether any of `polls` (whose answer a figure
+    shows) is still unrevealed; then the figure is held back and a note says why. The poll box
+    reruns the page once its poll is revealed."""
+    code = room()
+    if code is None or not polls or not store().room_open(code) or store().is_teacher(code, _teacher_token()):
+        return False
+    waiting = [poll.id for poll in polls if not store().revealed(code, poll.id)]
+    if not waiting:
+        return False
+    st.session_state.setdefault("poll.withheld", set()).update(waiting)
+    st.info("This figure shows the answer to the class's Predict question, so it stays hidden until "
+            "your teacher reveals the class's answers. Answer the question first.")
+    return True
+
+
 def show(poll):
     """The poll under its Predict prompt, for a browser in an open class session (in_class())."""
     _poll_box(poll, room())
@@ -208,6 +224,9 @@ def _poll_box(poll, code):
         st.caption(f"The class poll cannot be read just now ({type(error).__name__}).")
         return
     answered = sum(counts.values())
+    if revealed and poll.id in st.session_state.get("poll.withheld", set()):
+        st.session_state["poll.withheld"].discard(poll.id)
+        st.rerun()  # the whole page: the figure held back for this poll can show now
     if revealed:
         right = _right(poll)
         charts.plotly(st, figures.poll_answers(poll.choices, counts, right),

@@ -98,7 +98,9 @@ var RnnvizDraw = (() => {
     for (const [v] of yTicks) out.push(`<line x1="${left}" x2="${left + plotW}" y1="${Y(v)}" y2="${Y(v)}"/>`);
     out.push(`</g><g class="rv-axis">`);
     for (const [v, text] of yTicks) out.push(`<text x="${left - font * 0.4}" y="${Y(v) + font * 0.35}" text-anchor="end">${esc(text)}</text>`);
-    for (const v of o.xTicks || niceTicks(x0, x1, Math.min(8, Math.max(2, Math.round(plotW / (font * 6)))))) {
+    // x is a time step or an iteration on every chart here: whole numbers only
+    const xTicks = o.xTicks || niceTicks(x0, x1, Math.min(8, Math.max(2, Math.round(plotW / (font * 6))))).filter(Number.isInteger);
+    for (const v of xTicks) {
       if (v < x0 || v > x1) continue;
       out.push(`<line x1="${X(v)}" x2="${X(v)}" y1="${top + plotH}" y2="${top + plotH + 5}"/>`);
       out.push(`<text x="${X(v)}" y="${top + plotH + font * 1.4}" text-anchor="middle">${esc(python_g(v, 6))}</text>`);
