@@ -1,8 +1,21 @@
 import streamlit as st
 
-from ui import lesson
+from ui import glance, lesson
+from ui.settings import SEED
+
+PAGES = ["course/hidden_state.py", "course/unrolled.py", "course/vanishing.py", "course/gates.py",
+         "course/lab.py", "course/cliff.py"]
 
 text = lesson.page_header("home")
 lesson.show_more(text)
-st.page_link("course/hidden_state.py", label="Start with 1. The hidden state")
+st.page_link(PAGES[0], label="Start with 1. The hidden state")
+pages = list(zip(lesson.course_map(text), PAGES, glance.pictures(st.session_state.get("seed", SEED.default))))
+for row in (pages[:3], pages[3:]):
+    for column, ((title, minutes, what), page, picture) in zip(st.columns(3), row):
+        with column.container(border=True):
+            st.page_link(page, label=f"**{title}**")
+            if picture:
+                st.markdown(picture, unsafe_allow_html=True)  # st.html drops SVG
+            st.markdown(what)
+            st.caption(f"About {minutes} minutes")
 lesson.show_markdown(text, "How to use it")

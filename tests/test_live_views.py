@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlparse
 import numpy as np
 import pytest
 import torch
+from playwright.sync_api import expect
 
 from harness.server import CHROMIUM, PAGES, chromium, streamlit_server, wait_for_app
 from rnnviz import analysis, cliff
@@ -180,6 +181,23 @@ def test_switching_how_w_h_is_drawn_redraws_at_once_and_matches_the_engine(open_
     assert page.locator(".rv .rv-waiting").count() == 0
     close(numbers(page)["norms"], torch_grad_hidden_norms("rnn_tanh", 50, 32, 0.9, "default", 3.0, 0))
     assert settled_link(page, init="default")["init"] == "default"
+
+
+def test_a_pinned_curve_stays_as_a_ghost_to_compare_while_the_settings_change(open_view):
+    """Pin the tanh RNN's curve, switch to the LSTM: both on one chart, the pinned one grey and
+    named by its settings, and the finding compares the two; Clear removes it."""
+    page = open_view("vanishing")
+    rnn = numbers(page)["orders"]
+    page.get_by_role("button", name="Pin this, to compare").click()
+    choose(page, "cell", "lstm")
+    page.wait_for_function("o => document.querySelector('.rv').numbers.orders !== o", arg=rnn)
+    figure = page.locator(".rv figure").first
+    said = figure.inner_text()
+    assert "pinned: RNN (tanh), T = 50, ρ = 0.9" in said
+    assert f"Pinned (RNN (tanh), T = 50, ρ = 0.9, H = 32, orthogonal): falls {abs(rnn):.1f} orders" in said
+    assert figure.locator('path[stroke="#8a8c96"]').count() == 1
+    page.get_by_role("button", name="Clear the pin").click()
+    expect(figure.locator('path[stroke="#8a8c96"]')).to_have_count(0)
 
 
 def test_switching_to_the_lstm_keeps_more_gradient_at_once(open_view):

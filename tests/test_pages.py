@@ -313,6 +313,18 @@ def test_the_gates_score_is_the_networks_on_screen_trained_or_before_training():
     assert runs["untrained_score"] > 10 * runs["trained_score"]
 
 
-def test_the_home_page_shows_what_the_course_covers():
-    said = " ".join(texts(open_page("home"), "markdown"))
-    assert "You will see" in said and "Exploding gradients & clipping" in said
+def test_the_home_page_shows_the_course_at_a_glance():
+    """Six cards, one per page in order: a link, the page's own figure in small (an image named
+    by what it shows), what it teaches and how long it takes."""
+    at = open_page("home")
+    links = [link.proto.label for link in at.get("page_link")]
+    assert links[1:] == ["**1. The hidden state**", "**2. Unrolled network & BPTT**",
+                         "**3. Vanishing & exploding gradients**", "**4. LSTM & GRU gates**",
+                         "**5. Training lab**", "**6. Exploding gradients & clipping**"]
+    pictures = [m for m in texts(at, "markdown") if m.startswith("<div><svg")]
+    assert len(pictures) == 6
+    assert all('role="img" aria-label="' in p and any(mark in p for mark in ("<rect", "<polyline", "<circle"))
+               for p in pictures)
+    assert [c for c in texts(at, "caption") if c.startswith("About ")] == [
+        "About 10 minutes", "About 10 minutes", "About 15 minutes", "About 15 minutes", "About 20 minutes",
+        "About 10 minutes"]

@@ -83,6 +83,13 @@ def page_header(name):
     return text
 
 
+def course_map(lesson):
+    """The home lesson's "The course at a glance": (title, minutes, what it teaches) per page,
+    from lines "- **title** · minutes min · what it teaches"."""
+    return [(m.group(1), int(m.group(2)), m.group(3).strip()) for m in
+            re.finditer(r"^- \*\*(.+?)\*\* · (\d+) min · (.+)$", lesson.section("The course at a glance"), re.M)]
+
+
 def show_more(lesson, container=st):
     """The introduction after its lead."""
     rest = _introduction(lesson)[1]

@@ -2,7 +2,7 @@
 // W_h drawn (and, from the server, each new hidden size) in; ‖∂L/∂h_t‖ at every step, the σ_max bound,
 // the orders of magnitude, the eigenvalues and what each step back multiplies by, out.
 const VANISHING = (() => {
-  const { el, note, decode } = RnnvizView;
+  const { el, note, decode, pinControl } = RnnvizView;
   const D = RnnvizDraw;
   const TINY = 2.2250738585072014e-308;  // the smallest normal float64, as numpy's finfo.tiny
   const GATE_NAMES = { lstm: "ifgo", gru: "rzn" };
@@ -15,6 +15,7 @@ const VANISHING = (() => {
     state.slots = {
       note: el("div", {}, main),
       curve: el("figure", { class: "rv-figure" }, main),
+      pin: el("div", {}, main),
       metrics: el("div", { class: "rv-metrics" }, main),
       caption: el("p", { class: "rv-hint" }, main),
       waiting: el("div", {}, main),
@@ -22,6 +23,7 @@ const VANISHING = (() => {
     const row = el("div", { class: "rv-row" }, root);
     state.slots.plane = el("figure", { class: "rv-figure" }, row);
     state.slots.steps = el("figure", { class: "rv-figure" }, row);
+    state.pinned = pinControl(state, "curve", state.slots.pin);
     const slots = {};
     for (const name of ["cell", "T", "radius", "init", "H", "fbias"]) slots[name] = controls;
     return slots;
@@ -117,10 +119,19 @@ const VANISHING = (() => {
       ? `‖∂L/∂h_{t}‖ ${orders < 0 ? "falls" : "rises"} ${Math.abs(orders).toFixed(1)} orders of magnitude from t = ${T} back to t = 1.`
       : problem ? "‖∂L/∂h_{t}‖ is not a number at some steps: see the note above." : "‖∂L/∂h_{t}‖ is exactly 0 at some steps, so no ratio can be taken.";
     const width = slots.curve.clientWidth || 600;
+    const here = `${label}, T = ${T}, ρ = ${s.radius}${s.cell === "lstm" ? `, b_{f} = ${s.fbias}` : ""}, H = ${H}, ${s.init === "default" ? "uniform" : "orthogonal"}`;
+    state.current.curve = { name: here, norms: Array.from(norms), orders };
+    const pinned = state.pinned();
+    let compared = "";
+    if (pinned) {
+      series.unshift({ name: `pinned: ${pinned.name}`, x: pinned.norms.map((_, k) => k + 1), y: pinned.norms, colour: "#8a8c96", dash: "3 4", width: 3 });
+      compared = ` Pinned (${pinned.name}): ${Number.isFinite(pinned.orders) ? `${pinned.orders < 0 ? "falls" : "rises"} ${Math.abs(pinned.orders).toFixed(1)} orders` : "not comparable"}.`;
+    }
+    const longest = Math.max(T, pinned ? pinned.norms.length : 0, 2);
     slots.curve.innerHTML = D.lineChart({ width, height: font > 13 ? 520 : 400, font, title: "‖∂L/∂h_{t}‖ at every time step",
-      label: `‖∂L/∂h_{t}‖ at every time step, ${label}, log scale. ${finding}`, xLabel: "time step t",
-      yLabel: "‖∂L/∂h_{t}‖ (log scale)", log: true, series, legend: true, xDomain: [1, Math.max(T, 2)] }) +
-      `<figcaption class="rv-finding">${D.rich(finding, true)}</figcaption>`;
+      label: `‖∂L/∂h_{t}‖ at every time step, ${label}, log scale. ${finding}${compared}`, xLabel: "time step t",
+      yLabel: "‖∂L/∂h_{t}‖ (log scale)", log: true, series, legend: true, xDomain: [1, longest] }) +
+      `<figcaption class="rv-finding">${D.rich(finding + compared, true)}</figcaption>`;
 
     slots.metrics.innerHTML = `<div class="rv-metric"><div class="rv-metric-label">‖∂L/∂h<sub>1</sub>‖ ÷ ‖∂L/∂h<sub>T</sub>‖</div><div class="rv-metric-value" data-metric="ratio">${finite ? D.python_e(ratio, 1) : "not a number"}</div></div>` +
       `<div class="rv-metric"><div class="rv-metric-label">${finite ? `Orders of magnitude ${orders < 0 ? "lost" : "gained"} over T steps` : "Orders of magnitude over T steps"}</div><div class="rv-metric-value" data-metric="orders">${finite ? Math.abs(orders).toFixed(1) : "—"}</div></div>`;

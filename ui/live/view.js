@@ -113,7 +113,7 @@ var RnnvizView = (() => {
       state = parent.__rnnviz = {
         id: `rv-${Math.random().toString(36).slice(2, 8)}`, sentSeq: data.seq, page, data,
         settings: page.settings, owned: Object.keys(data.controls), timer: null, frame: null,
-        redraws: 0, cache: {}, widgets: {},
+        redraws: 0, cache: {}, widgets: {}, current: {},
       };
       // a view that opens takes the page's settings, but not over another view's moves in progress
       const busy = new Set([...page.views].filter((v) => v.root.isConnected && v.timer !== null).flatMap((v) => v.owned));
@@ -167,6 +167,24 @@ var RnnvizView = (() => {
     state.draw();
   }
 
+  // "Pin this": keeps what a figure shows now (the view's state.current[name], which its draw
+  // sets) to draw as a grey ghost while the learner changes the settings, two settings on one
+  // chart. Kept for the page while the browser tab lives. Returns the pinned thing, or null.
+  function pinControl(state, name, parent) {
+    const row = el("div", { class: "rv-pin" }, parent);
+    const pin = el("button", { type: "button", class: "rv-button" }, row);
+    const clear = el("button", { type: "button", class: "rv-button" }, row, "Clear the pin");
+    const pins = (state.page.pins = state.page.pins || {});
+    const sync = () => {
+      clear.hidden = !pins[name];
+      pin.textContent = pins[name] ? "Pin this instead" : "Pin this, to compare";
+    };
+    pin.addEventListener("click", () => { pins[name] = state.current[name]; sync(); state.redraw(); });
+    clear.addEventListener("click", () => { delete pins[name]; sync(); state.redraw(); });
+    sync();
+    return () => pins[name] || null;
+  }
+
   // A note box, or nothing, in a slot.
   function note(slot, kind, text) {
     slot.replaceChildren();
@@ -178,5 +196,5 @@ var RnnvizView = (() => {
     return new Float64Array(bytes.buffer);
   };
 
-  return { el, mount, note, decode };
+  return { el, mount, note, decode, pinControl };
 })();
