@@ -119,6 +119,20 @@ def test_a_guess_works_from_the_keyboard_alone_and_meets_wcag_21_aa(open_page):
     page.wait_for_function("() => document.activeElement.innerText.includes('Make a guess')")
 
 
+def test_a_locked_in_guess_closes_its_popover_so_the_controls_under_it_are_free(open_page):
+    """On the lab the guess opens over the Train button: once locked in it closes by itself."""
+    page = open_page("lab")
+    page.get_by_role("button", name="Make a guess").first.click()
+    body = page.locator('[data-testid="stPopoverBody"]')
+    body.get_by_role("radio").first.check(force=True)
+    lock = body.get_by_role("button", name="Lock in my guess")
+    expect(lock).to_be_enabled()
+    lock.click()
+    body.wait_for(state="hidden")
+    expect(page.get_by_role("button", name="Guess locked in").first).to_be_visible()
+    page.get_by_role("button", name="Train", exact=True).click(trial=True)  # nothing covers it
+
+
 @pytest.mark.parametrize("name", ["hidden", "unrolled", "vanishing", "gates", "lab", "cliff"])
 def test_a_screen_reader_meets_every_chart_as_one_figure_named_by_what_it_shows(open_page, name):
     """In the accessibility tree every chart is one image or figure whose name is its finding in

@@ -8,12 +8,23 @@
 //    readers, its toolbar's buttons are not.
 //  - A popover ("Make a guess") opened from the keyboard takes the focus to its first choice, so
 //    Tab and the arrow keys act inside it and not on the controls behind it; when it closes the
-//    focus goes back to the button that opened it.
+//    focus goes back to the button that opened it. Once a guess is locked in, the popover closes
+//    by itself: the learner's next move is on the controls it would cover (the lab's Train).
 const WIDE = 3;  // px: below this an "overflow" is a glyph's overhang, not hidden content
 let popover = null;  // the open popover's body, and the element focused before it opened
 
+let locking = false;  // "Lock in my guess" was pressed: close the popover once the page shows the guess
+document.addEventListener("click", (event) => {
+  const button = event.target.closest('[data-testid="stPopoverBody"] button');
+  if (button && button.innerText.trim() === "Lock in my guess") locking = true;
+}, true);
+
 function focusPopover() {
   const body = document.querySelector('[data-testid="stPopoverBody"]');
+  if (body && locking && body.innerText.includes("You guessed")) {
+    locking = false;
+    body.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", code: "Escape", bubbles: true }));
+  }
   if (body && (!popover || popover.body !== body)) {
     popover = { body, opener: popover ? popover.opener : document.activeElement };
     const first = body.querySelector("input:checked, input:not([disabled]), button:not([disabled]), textarea, select");
