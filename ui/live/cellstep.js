@@ -19,7 +19,9 @@ const CELLSTEP = (() => {
 
   function diagram(state, t, unit) {
     const data = state.data, font = state.font, nodes = data.layout.nodes;
-    const width = Math.max(state.slots.diagram.clientWidth || 700, 320), height = font > 13 ? 600 : 470;
+    // wide enough that the gates' boxes never touch: on a phone the diagram scrolls sideways
+    const room = Math.max(state.slots.diagram.clientWidth || 700, 320), width = Math.max(room, font * 44);
+    const height = font > 13 ? 600 : 470;
     const X = (x) => ((x + 0.7) / 8.2) * width, Y = (y) => height - ((y + 1.8) / 5.4) * height;
     const size = { state: 2.5, input: 2.2, op: 1.7, squash: 3.2, gate: 3.2 };
     const out = [`<defs><marker id="${state.id}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#777"/></marker></defs>`];
@@ -41,7 +43,8 @@ const CELLSTEP = (() => {
       out.push(`<g><title>${D.esc(D.plain(label))}: ${shown}</title>${shape}<text x="${cx}" y="${cy + font * 0.35}" text-anchor="middle" style="fill:${ink}">${D.rich(label)}</text>` +
                `<text class="rv-halo" x="${cx}" y="${cy + below + font * 0.35}" text-anchor="middle" style="fill:#B34700;font-weight:600">${shown}</text></g>`);
     }
-    return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${D.esc(D.plain(state.diagramLabel))}">${out.join("")}</svg>`;
+    return D.scrollable(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${D.esc(D.plain(state.diagramLabel))}">${out.join("")}</svg>`,
+                        width, height, room, "The cell's diagram");
   }
 
   // formulas.gate_step's lines, with the table's numbers

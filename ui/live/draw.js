@@ -202,6 +202,14 @@ var RnnvizDraw = (() => {
     return out.join("");
   }
 
+  // An SVG drawn wider than the room it has (a phone): in a box that scrolls sideways, a keyboard
+  // stop with a name, at its own size; otherwise as it is.
+  function scrollable(svg, width, height, room, label) {
+    if (width <= room + 1) return svg;
+    const sized = svg.replace("<svg ", `<svg style="width:${width}px;height:${height}px" `);
+    return `<div class="rv-scroll" tabindex="0" role="region" aria-label="${esc(label)} (scrolls sideways)">${sized}</div>`;
+  }
+
   // A matrix or column vector of numbers, in brackets, as HTML (rows: arrays of numbers).
   function matrix(rows, digits = 2) {
     const columns = rows[0] ? rows[0].length : 1;
@@ -211,5 +219,5 @@ var RnnvizDraw = (() => {
   const column = (values, digits = 2) => matrix(Array.from(values, (v) => [v]), digits);
   const under = (body, label) => `<span class="rv-under">${body}<small>${rich(label, true)}</small></span>`;
 
-  return { esc, rich, heading, plain, viridis, colourBar, matrix, column, under, number, python_e, python_g, powerOfTen, logTicks, niceTicks, lineChart, plane };
+  return { esc, rich, heading, plain, scrollable, viridis, colourBar, matrix, column, under, number, python_e, python_g, powerOfTen, logTicks, niceTicks, lineChart, plane };
 })();

@@ -66,7 +66,8 @@ const HEATMAPS = (() => {
     for (const step of data.marked) out.push(`<line x1="${X(step) + cellW / 2}" x2="${X(step) + cellW / 2}" y1="${top}" y2="${y - gap}" stroke="#D55E00" stroke-width="2" stroke-dasharray="2 3"/>`);
     for (const [y0, h] of blocks) out.push(`<rect x="${X(t)}" y="${y0 - 1}" width="${cellW}" height="${h + 2}" fill="none" stroke="#000" stroke-width="2.5"/>`);
     out.push(`<g class="rv-axis">`);
-    for (let step = 1; step <= T; step++) if (T <= 30 || step % 5 === 0 || step === 1) out.push(`<text x="${X(step) + cellW / 2}" y="${y - gap + font * 1.2}" text-anchor="middle" style="font-size:${small}px">${step}</text>`);
+    const every = Math.ceil((font * 1.9) / cellW), label = every <= 1 ? 1 : every <= 2 ? 2 : every <= 5 ? 5 : 10 * Math.ceil(every / 10);
+    for (let step = 1; step <= T; step++) if (step % label === 0 || step === 1) out.push(`<text x="${X(step) + cellW / 2}" y="${y - gap + font * 1.2}" text-anchor="middle" style="font-size:${small}px">${step}</text>`);
     out.push(`<text x="${left + plotW / 2}" y="${bottom - font * 0.2}" text-anchor="middle">time step t (outlined: t = ${t})</text></g>`);
     const finding = data.finding;
     state.slots.figure.innerHTML = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${bottom}" role="img" aria-label="${D.esc(D.plain(`${data.label}. ${finding}`))}">${out.join("")}</svg>` +

@@ -26,11 +26,14 @@ const UNROLLED = (() => {
 
   function graph(state, run, norms) {
     const s = state.settings, font = state.font, T = s.T, H = s.H, back = s.back;
-    const width = Math.max(state.slots.graph.clientWidth || 700, 300);
-    const height = font > 13 ? 420 : 330, left = font * 6.5, right = font * 7, top = font * 2, bottom = font * 3.2;
+    const height = font > 13 ? 420 : 330, left = font * 6.5, right = font * 11, top = font * 2, bottom = font * 3.2;
+    // at least a readable node per step: on a phone the chain scrolls sideways instead of shrinking to a smear
+    const room = Math.max(state.slots.graph.clientWidth || 700, 300);
+    const width = Math.max(room, left + right + (T + 0.4) * font * (T <= 16 ? 2.8 : 1.1));
     const X = (t) => left + ((t - 0.3) / (T + 0.4)) * (width - left - right);
     const Y = (row) => top + (2 - row) / 2.4 * (height - top - bottom) + font;
     const step = (width - left - right) / (T + 0.4);
+    state.backX = X(back);  // where the backward pass is: a scrolled chain keeps it in view
     const node = Math.max(Math.min(step * 0.42, font * 1.6), 5), labelled = T <= 16;
     const relative = Array.from(norms, (v) => Math.log10(v / norms[T - 1]));
     let [low, high] = SCALE;
@@ -72,7 +75,7 @@ const UNROLLED = (() => {
     out.push(D.colourBar(width - right + font * 1.5, top + font * 2, height - top - bottom - font * 2, low, high,
                          D.viridis, ticks, "‖∂L/∂h_{t}‖ ÷ ‖∂L/∂h_{T}‖", font));
     out.push(`</svg>`);
-    return out.join("");
+    return D.scrollable(out.join(""), width, height, room, "The unrolled network");
   }
 
   function draw(state) {
@@ -85,6 +88,8 @@ const UNROLLED = (() => {
       : `The backward pass has reached t = ${s.back}; some gradients here are exactly 0.`;
     state.graphLabel = D.plain(`The unrolled network, x_{t} to h_{t} for t = 1 to ${s.T} and y_{${s.T}}, nodes coloured by ‖∂L/∂h_{t}‖. ${finding}`);
     state.slots.graph.innerHTML = graph(state, run, norms) + `<figcaption class="rv-finding">${D.rich(finding, true)}</figcaption>`;
+    const scroller = state.slots.graph.querySelector(".rv-scroll");
+    if (scroller) scroller.scrollLeft = Math.max(0, state.backX - scroller.clientWidth / 2);
 
     const slope = run.full.hidden.reduce((sum, h) => sum + (1 - h * h), 0) / run.full.hidden.length;  // tanh′ = 1 − h²
     RnnvizView.note(state.slots.note, "info", s.act === "tanh" && slope < state.data.saturated
