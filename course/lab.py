@@ -2,7 +2,8 @@ import streamlit as st
 
 import rnnviz
 from rnnviz.tasks import COUNT_EASY_SEQ_LEN
-from ui import lab_view, lesson, runs, state, training
+from ui import lab_view, lesson, runs, state
+from ui.lab_session import LabSession
 from ui.settings import quoted
 
 PAGE = "lab"
@@ -52,56 +53,30 @@ if settings["k"] and settings["bi"] and task.allows_bidirectional:
     st.warning("Truncated BPTT and a bidirectional network do not mix; the window is ignored.")
     settings["k"] = 0
 
-results = st.session_state.setdefault("lab.results", {})
+lab = st.session_state.setdefault("lab", LabSession())  # this learner's runs and what they did to them
 key = runs.run_key(settings)
 st.session_state["lab.key"] = key  # the run on screen, whose numbers its Predicts are judged by
-store = results.get(key)
-paused = (store or {}).get("paused")  # {network: checkpoint, snapshots} while paused
-paused_at = training.paused_step(paused)
-complete = bool(store and store.get("finished") and not paused)
-
-
-def pause(run_key):
-    runs.detach(st.session_state.get("lab.running", run_key))
-    st.session_state["lab.pause"] = run_key
-
-
-def stop(run_key):
-    runs.detach(st.session_state.get("lab.running", run_key))
-    stopped = results.get(run_key)
-    if stopped and stopped.get("paused"):
-        stopped.update(paused=None, finished=False)  # ended here: what was learned stays
-
+paused = lab.paused(key)
 
 start = train_column.button("Resume" if paused else "Train", type="primary", width="stretch",
                             disabled=not cells, key="lab.train",
                             help="Go on from the pause to the last step." if paused else None)
-pause_column.button("Pause", on_click=pause, args=(key,), width="stretch", disabled=not cells or bool(paused),
+pause_column.button("Pause", on_click=lab.pause, args=(key, runs.detach), width="stretch",
+                    disabled=not cells or bool(paused),
                     help="Hold the race at the step it has reached; then Step through it or Resume.")
-step = step_column.button("Step", width="stretch", disabled=not cells or complete, key="lab.step",
+step = step_column.button("Step", width="stretch", disabled=not cells or lab.complete(key), key="lab.step",
                           help="One training step of every network, then hold.")
-stop_column.button("Stop", on_click=stop, args=(key,), width="stretch",
+stop_column.button("Stop", on_click=lab.stop, args=(key, runs.detach), width="stretch",
                    help="Stop watching and keep what has been learned so far. Classmates training "
                         "the same run keep theirs; a run nobody watches stops.")
 
-part = None  # which part of the run to train now: from a pause (start) up to a step (until)
-if start:
-    part = {"start": paused, "until": None}
-elif step:
-    part = {"start": paused, "until": paused_at + 1}
-elif st.session_state.pop("lab.pause", None) == key and store and not store.get("finished"):
-    reached = min((len(run["loss"]) for run in store["runs"].values()), default=0)
-    if reached:  # the pause's checkpoint: the run again up to the step on screen (deterministic)
-        part = {"start": None, "until": reached}
+part = lab.part_to_train(key, start, step)
 if part is not None:
     outcome.empty()  # the last run's results, or "Press Train", are not what is training now
-    earlier = results.get(key)
-    results.clear()  # one result per learner: a finished run's arrays only, a few hundred KB
-    results[key] = earlier if part["start"] else {}
-    st.session_state["lab.running"] = runs.part_key(settings, **part)
+    lab.begin(key, part, runs.part_key(settings, **part))
 
     def show(progress):
-        results[key] = {"runs": progress["runs"], "finished": False}  # kept if this watcher stops
+        lab.progress(key, progress)
         status.empty()
         lab_view.show_progress(progress, progress_bar, live_chart)
 
@@ -110,23 +85,22 @@ if part is not None:
                     "This starts by itself.")
 
     try:
-        results[key] = runs.watch(settings, show, queued, **part)
+        lab.finish(key, runs.watch(settings, show, queued, **part))
     except runs.TrainingFailed as error:
-        results.pop(key, None)
+        lab.fail(key)
         status.error(f"The training workers could not run this ({quoted(str(error))}). Press Train "
                      "to try again; if it keeps failing, the server's training workers need a look "
                      f"(see the README, {runs.SCHEDULER_ENV}).")
     else:
         status.empty()
-        if bool(results[key].get("paused")) != bool(paused):
+        if bool(lab.paused(key)) != bool(paused):
             st.rerun()  # the buttons above were drawn for before: Train / Resume, Pause, Step
     progress_bar.empty()
     live_chart.empty()
 
-store = results.get(key)
 with outcome.container():
-    if store:
-        lab_view.show_results(store, settings)
+    if lab.on_screen(key):
+        lab_view.show_results(lab, key, settings)
     else:
         st.info("Press **Train** to train the chosen cells with these settings. A run is kept "
                 "until you change a setting.")

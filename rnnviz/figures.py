@@ -487,8 +487,9 @@ def _live_loss_chart(steps, names):
         title="Training loss, live", height=340,
         description="Training loss, live: one curve per network, on a log scale, each named at its end.",
     ).to_dict(validate=False)
-    for name in ("data", "datasets", "config", "$schema"):  # the page supplies the data
-        spec.pop(name, None)
+    for part in (spec, *spec["layer"]):  # the page supplies the data, to every layer
+        for name in ("data", "datasets", "config", "$schema"):
+            part.pop(name, None)
     spec["config"] = {"text": {"fontSize": 14}}  # the names at the curves' ends; presenter mode enlarges it
     return MappingProxyType(spec)
 

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from harness.server import CHROMIUM, PAGES, ROOT, chromium, streamlit_server, wait_for_app
+from rnnviz.model import CELL_COLOURS
 
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 
@@ -184,12 +185,13 @@ def _step_shown(page):
     return _step_in(text) if "step " in text else 0
 
 
-def _line_pixels(png, colour=(0x00, 0x72, 0xB2)):
-    """How many pixels of the picture are the first network's line colour."""
+def _line_pixels(png, cell="rnn_tanh"):
+    """How many pixels of the picture are the cell's line colour."""
     import io
 
     from PIL import Image
 
+    colour = tuple(int(CELL_COLOURS[cell][k:k + 2], 16) for k in (1, 3, 5))
     pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3).astype(int)
     return int((np.abs(pixels - colour).sum(axis=1) < 60).sum())
 

@@ -122,6 +122,7 @@ def test_live_loss_spec_is_valid_vega_lite_and_spans_the_whole_run():
     chart.to_dict()  # validates against the Vega-Lite schema
     line, label = spec["layer"]
     assert line["mark"]["type"] == "line" and label["mark"]["type"] == "text"  # each curve named at its end
+    assert "data" not in line and "data" not in label  # both draw the rows the page sends
     assert line["encoding"]["x"]["scale"]["domain"] == [1, 1000]
     assert line["encoding"]["y"]["scale"]["type"] == "log"
 

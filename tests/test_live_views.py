@@ -382,7 +382,7 @@ def test_in_presenter_mode_every_number_a_figure_draws_is_at_least_22_px(open_vi
     """The live views and the plotly charts (the lab's: its lag sweeps) alike."""
     page = open_view(f"{PAGES[name]}?present=1", size=(1920, 1080))
     smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll(
-        '.rv svg text, .rv .rv-heading, .rv .rv-eq span, .rv .rv-metric-value, .rv label, .rv legend, ' +
+        '.rv svg text, .rv .rv-heading, .rv .rv-eq span, .rv .rv-metric-value, .rv label, .rv legend, .rv p, ' +
         '[data-testid="stPlotlyChart"] svg text, .rv-chart-finding')]
         .filter(e => e.textContent.trim() && /[0-9]/.test(e.textContent))
         .map(e => parseFloat(getComputedStyle(e).fontSize)))""")

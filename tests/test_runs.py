@@ -233,3 +233,49 @@ def test_a_paused_part_is_shared_and_resuming_it_is_the_whole_run_cached_as_such
     with reproducible.process_pool(1) as pool:  # as the workers train: with the portable kernels
         alone = pool.submit(training.train_all, chosen, {}).result()
     np.testing.assert_array_equal(resumed["runs"]["RNN (tanh)"]["loss"], alone["runs"]["RNN (tanh)"]["loss"])
+
+
+def _fail():
+    raise RuntimeError("a worker that fell over")
+
+
+def test_a_run_that_failed_once_trains_when_train_is_pressed_again():
+    """A session still holding the failed task must not make every later Train fail too."""
+    chosen = settings(seed=21, steps=50)
+    key = runs.run_key(chosen)
+    held = runs.client().submit(_fail, key=key, pure=False)  # a classmate's session keeps it
+    with pytest.raises(RuntimeError):
+        held.result(timeout=60)
+    again = runs.watch(chosen, lambda p: None, lambda: None, session="a")
+    assert again["finished"] and len(again["runs"]["RNN (tanh)"]["loss"]) == 50
+
+
+def test_two_sessions_restarting_the_same_stopped_run_at_once_both_get_it_finished():
+    chosen = settings(seed=22, steps=600)
+    key = runs.run_key(chosen)
+    stopped = runs.client().submit(runs.job, chosen, key, key=key, pure=False)
+    while runs.client().get_metadata([key, "progress"], None) is None and not stopped.done():
+        runs._wait(stopped, 0.1)  # until it has started
+    runs.detach(key, "nobody")  # its only watcher left: it stops at its next check
+    assert not stopped.result(timeout=120)["finished"]
+    first, second = watch_in_threads((chosen, "a", None), (chosen, "b", None))
+    assert first["finished"] and second["finished"]
+    np.testing.assert_array_equal(first["runs"]["RNN (tanh)"]["loss"], second["runs"]["RNN (tanh)"]["loss"])
+
+
+def _scheduler_objects(dask_scheduler):
+    return {"queues": len(dask_scheduler.extensions["queues"].queues),
+            "metadata": len(dask_scheduler.task_metadata), "tasks": len(dask_scheduler.tasks)}
+
+
+def test_three_hundred_runs_leave_nothing_behind_on_the_scheduler():
+    """Each run's channels (its watchers' queue, its progress) are gone once it ends, and its
+    task once nobody holds it: the scheduler's objects do not grow with the runs it has seen."""
+    dask = runs.client()
+    before = dask.run_on_scheduler(_scheduler_objects)
+    for seed in range(300):
+        tiny = settings(seed=1000 + seed, steps=2, T=2, H=2)
+        assert runs.watch(tiny, lambda p: None, lambda: None, session="a")["finished"]
+    after = dask.run_on_scheduler(_scheduler_objects)
+    assert after["queues"] <= before["queues"] and after["metadata"] <= before["metadata"] + 2, (before, after)
+    assert after["tasks"] <= before["tasks"] + 2, (before, after)

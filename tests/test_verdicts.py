@@ -62,7 +62,7 @@ def test_the_labs_predicts_are_judged_by_the_finished_run_on_screen():
     poll = poll_named("lab.main.1")
     assert verdicts.right_answer(poll, defaults("lab"), run=None) == poll.right
     at = lab_train(open_page("lab", {"task": "adding", "T": "10", "steps": "60"}))  # neither gets there
-    run = at.session_state["lab.results"][at.session_state["lab.key"]]
+    run = at.session_state["lab"].on_screen(at.session_state["lab.key"])
     assert verdicts.right_answer(poll, defaults("lab") | {"T": 10, "steps": 60}, run) == "Neither, within the steps set"
 
 

@@ -50,9 +50,14 @@ function nameCharts() {
       const title = plain(chart.layout.title && chart.layout.title.text);
       const finding = chart.layout.meta && chart.layout.meta.finding;
       name = [title, finding].filter(Boolean).join(". ");
-    } else {
-      const described = chart.querySelector("[aria-label]");
-      name = (described && described.getAttribute("aria-label")) || "";
+    } else {  // the lab's live loss chart: its title, and where each network's curve has got to
+      const title = chart.querySelector('[aria-label^="Title text"]');
+      const ends = [...chart.querySelectorAll('text[aria-label*="network: "]')].map((end) => {
+        const m = end.getAttribute("aria-label").match(/training step: ([\d,]+); loss \(log scale\): ([^;]+); network: (.+)$/);
+        return m && `${m[3]} at step ${m[1]}: loss ${Number(m[2]).toPrecision(3)}`;
+      }).filter(Boolean);
+      name = [title && title.getAttribute("aria-label").replace(/^Title text '(.*)'$/, "$1"), ends.join("; ")]
+        .filter(Boolean).join(". ");
     }
     if (!name) continue;
     if (chart.getAttribute("aria-label") !== name) {

@@ -26,8 +26,10 @@ def show_progress(progress, progress_bar, live_chart):
                      training.live_rows(progress["runs"]))
 
 
-def show_results(store, settings):
-    """Verdicts, curves and what the trained networks do, for a finished or stopped run."""
+def show_results(lab, key, settings):
+    """Verdicts, curves and what the trained networks do, for the run on screen of this learner's
+    lab (ui/lab_session.py), finished or stopped."""
+    store = lab.on_screen(key)
     task_name = settings["task"]
     runs = store["runs"]
     if store.get("paused"):
@@ -73,12 +75,12 @@ def show_results(store, settings):
     finished = {n: r for n, r in runs.items() if "model" in r}
     if finished:
         st.subheader("What the trained networks do")
-        memo = store.setdefault("memo", {})  # a finished run's evaluations, made once, not every rerun
+        memo = lab.memo(key)
 
-        def once(key, compute):
-            if key not in memo:
-                memo[key] = compute()
-            return memo[key]
+        def once(what, compute):
+            if what not in memo:
+                memo[what] = compute()
+            return memo[what]
 
         first_input, y, traces = once("held out", lambda: _held_out(full_task, finished, settings["seed"]))
         rows = []

@@ -158,7 +158,8 @@ def _page(poll):
 def _right(poll):
     """What the poll's experiment shows at the settings on screen (ui/verdicts.py)."""
     page = _page(poll)
-    run = st.session_state.get("lab.results", {}).get(st.session_state.get("lab.key")) if page == "lab" else None
+    lab = st.session_state.get("lab")
+    run = lab.on_screen(st.session_state.get("lab.key")) if page == "lab" and lab is not None else None
     return verdicts.right_answer(poll, state.values(page), run)
 
 

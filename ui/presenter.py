@@ -49,10 +49,11 @@ _CSS = """
 [data-baseweb="select"] *, [data-testid="stSelectbox"] input, [data-testid="stMultiSelect"] span,
 [data-testid="stTextInput"] input,
 [data-testid="stNumberInput"] input, [data-testid="stTable"] td, [data-testid="stTable"] th,
-[data-testid="stRadio"] label p, [data-testid="stExpander"] summary p { font-size: 22px !important; }
+[data-testid="stRadio"] label p, [data-testid="stExpander"] summary p,
+[data-baseweb="tab"] p { font-size: 22px !important; }
 [data-testid="stSliderThumbValue"], [data-testid="stSliderTickBarMin"],
 [data-testid="stSliderTickBarMax"] { font-size: 22px !important; }
-[data-testid="stSlider"] [data-baseweb="slider"] { padding-top: 1.1em; }
+[data-testid="stSlider"] [data-baseweb="slider"] { padding-top: 1.7em; }
 </style>
 """
 _ON = ("1", "true", "yes", "on")

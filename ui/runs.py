@@ -5,22 +5,31 @@ A run is a pure function of its settings (the seed among them), so its Dask key 
 them: the first session to press Train submits it, and every other session asking for the same
 key while it runs, in this server or any Streamlit worker connected to the same scheduler
 (RNNVIZ_SCHEDULER), gets the same task and watches the same progress. The task publishes its
-progress in the scheduler's metadata and reads its watchers' heartbeats from a Dask Queue: a watcher's
-Stop detaches that watcher only, and the run stops once every watcher has detached or none has
-been heard from for WATCH_TIMEOUT seconds. Different settings queue for the workers, one
-single-threaded worker process per spare core. A finished run is kept server-wide in a small
-LRU cache, bounded by count and bytes.
+progress in the scheduler's metadata under its task's key (which the scheduler forgets with the
+task) and reads its watchers' heartbeats from a Dask Queue, closed by every side when it is done
+with it: a watcher's Stop detaches that watcher only, and the run stops
+once every watcher has detached or none has been heard from for WATCH_TIMEOUT seconds. Different
+settings queue for the workers, one single-threaded worker process per spare core. A finished run
+is kept server-wide in a small LRU cache, bounded by count and bytes.
+
+What the cache and the workers hand out is shared by every session, so it is frozen (read-only
+mappings, tuples and arrays): a session keeps what is its own (stopped, paused at, its memo) in a
+dict of its own around it.
 """
 
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
 from collections import OrderedDict
+from types import MappingProxyType
 
 import numpy as np
 import streamlit as st
+
+log = logging.getLogger(__name__)
 
 SCHEDULER_ENV = "RNNVIZ_SCHEDULER"  # e.g. tcp://10.0.0.5:8786: several boxes share one scheduler
 WATCH_TIMEOUT = 10.0  # seconds without a heartbeat after which nobody is watching
@@ -30,7 +39,8 @@ WATCHERS_PER_REDRAW = 20  # past this many watchers of one run in a process, eac
 HEARTBEAT_SECONDS = 2.0  # a watcher says it is still there this often, well inside WATCH_TIMEOUT
 CACHE_RUNS, CACHE_BYTES = 32, 256 * 2**20
 RUN_EVENTS = "rnnviz-runs"  # the scheduler's event log gets one entry per training started
-PROGRESS = "rnnviz-progress"  # the scheduler's metadata holds each running run's progress
+RESUBMITS = 3  # a task cancelled under a watcher (its worker lost) is asked for again, so often
+ATTEMPTS = 50  # tasks of one run that ended unfinished before a new one is asked for (see _submit)
 
 
 def client():
@@ -72,8 +82,8 @@ def warm_up(then=None):
             client().submit(_import_torch, key="rnnviz-warm-up", pure=False).result(timeout=120)
             if then is not None:
                 then()
-        except Exception:  # noqa: BLE001 - the first real training or page will say what is wrong
-            pass
+        except Exception:  # noqa: BLE001 - logged; the first real training or page will say it too
+            log.exception("warming up the training workers and the default views failed")
 
     threading.Thread(target=warm, name="rnnviz-warm-up", daemon=True).start()
 
@@ -120,10 +130,34 @@ class _Finished:
         return len(self._runs)
 
 
+def frozen(value):
+    """A result as every session may share it: mappings read-only, lists tuples, arrays read-only
+    views (no copy). A session that tries to change it gets an error, not a classmate's run."""
+    if isinstance(value, (dict, MappingProxyType)):
+        return MappingProxyType({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(frozen(v) for v in value)
+    if isinstance(value, np.ndarray):
+        view = value.view()
+        view.flags.writeable = False
+        return view
+    return value
+
+
+def thawed(value):
+    """A frozen result as plain dicts and lists again, to send to a worker (pickle cannot carry a
+    read-only mapping); arrays are sent as they are."""
+    if isinstance(value, (dict, MappingProxyType)):
+        return {k: thawed(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thawed(v) for v in value]
+    return value
+
+
 def _nbytes(value):
     if isinstance(value, np.ndarray):
         return value.nbytes
-    if isinstance(value, dict):
+    if isinstance(value, (dict, MappingProxyType)):
         return sum(_nbytes(v) for v in value.values())
     if isinstance(value, (list, tuple)):
         return sum(_nbytes(v) for v in value)
@@ -147,8 +181,11 @@ def detach(key, session=None):
     """on_click of Stop: this watcher leaves the run; the run goes on while others watch."""
     from distributed import Queue
 
-    Queue(f"{key}-watchers", client=client()).put(
-        {"session": session or _session(), "time": time.time(), "detach": True})
+    watchers = Queue(f"{key}-watchers", client=client())
+    try:
+        watchers.put({"session": session or _session(), "time": time.time(), "detach": True})
+    finally:
+        watchers.close()
 
 
 class TrainingFailed(RuntimeError):
@@ -172,7 +209,7 @@ def watch(settings, on_progress, on_queued, session=None, start=None, until=None
     from the server-wide cache, or by attaching to the run in progress, or by starting it.
     on_progress(progress) is called as it comes (and makes the Streamlit call that lets a
     rerun interrupt this); on_queued() while it waits for a worker.
-    Returns the job's result: {"runs": {...}, "finished": bool, "paused": ...}."""
+    Returns the job's result, frozen (see frozen): {"runs": {...}, "finished": bool, "paused": ...}."""
     from distributed import Queue
 
     key = part_key(settings, start, until)
@@ -180,43 +217,64 @@ def watch(settings, on_progress, on_queued, session=None, start=None, until=None
     if cached is not None:
         return cached
     session = session or _session()
+    start = thawed(start)
     try:
         dask = client()
-        future = dask.submit(job, settings, key, start, until, key=key, pure=False, retries=0)
-        if future.done() and not future.result()["finished"]:  # a run stopped earlier: train it anew
-            dask.cancel(future, force=True)
-            future = dask.submit(job, settings, key, start, until, key=key, pure=False, retries=0)
+        future = _submit(dask, settings, key, start, until)
     except Exception as error:
+        log.exception("could not start the run %s (%s)", key, settings)
         raise TrainingFailed(f"{type(error).__name__}: {error}") from error
-    if session is not None and _session() == session:
-        st.session_state["lab.future"] = future  # a rerun mid-run keeps it: Train again re-attaches
     watchers = Queue(f"{key}-watchers", client=dask)
-    last_heartbeat = 0.0
+    last_heartbeat, resubmitted = 0.0, 0
     with _reading:
         _watching[key] = _watching.get(key, 0) + 1
-    try:
-        while not future.done():
-            if time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS:
-                watchers.put({"session": session, "time": time.time(), "detach": False})
-                last_heartbeat = time.monotonic()
-            shown = _progress(dask, key)
-            if shown is None:
-                on_queued()
-            else:
-                on_progress(shown)
-            _wait(future, redraw_seconds(key))
+    try:  # the callbacks' exceptions (a rerun interrupting the wait) pass through untouched
+        while True:
+            if session is not None and _session() == session:
+                st.session_state["lab.future"] = future  # a rerun mid-run keeps it: Train again re-attaches
+            while not future.done():
+                if time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS:
+                    watchers.put({"session": session, "time": time.time(), "detach": False})
+                    last_heartbeat = time.monotonic()
+                shown = _progress(dask, future.key)
+                if shown is None:
+                    on_queued()
+                else:
+                    on_progress(shown)
+                _wait(future, redraw_seconds(key))
+            if future.status not in ("cancelled", "lost") or resubmitted == RESUBMITS:
+                break
+            resubmitted += 1
+            future = _submit(dask, settings, key, start, until)
     finally:
+        watchers.close()
         with _reading:
             _watching[key] -= 1
             if not _watching[key]:
                 del _watching[key]
     try:
-        result = future.result()
+        result = frozen(future.result())
     except Exception as error:
+        log.exception("the run %s (%s) failed", key, settings)
         raise TrainingFailed(f"{type(error).__name__}: {error}") from error
     if result["finished"]:
         finished().put(run_key(settings) if result["paused"] is None else key, result)
     return result
+
+
+def _submit(dask, settings, key, start, until):
+    """The task of this run: the one running or done under its key, unless that one ended
+    without finishing (stopped when nobody watched, failed, cancelled): then the one named after
+    it (its key and a "+"), and so on. Every session that finds the same ended task asks for the
+    same next one, so a class restarting a stopped run at once gets one new run; nothing is
+    cancelled under another session's feet."""
+    task = key
+    for _ in range(ATTEMPTS):
+        future = dask.submit(job, settings, key, start, until, key=task, pure=False, retries=0)
+        if not future.done() or (future.status == "finished" and _finished(future)):
+            return future
+        task += "+"
+    raise TrainingFailed(f"the run {key} ended unfinished {ATTEMPTS} times")
 
 
 _read_progress = {}  # key -> (when read, progress): one scheduler read serves every watcher here
@@ -237,7 +295,7 @@ def _progress(dask, key):
     with _reading:
         read_at, shown = _read_progress.get(key, (-1.0, None))
         if time.monotonic() - read_at >= REDRAW_SECONDS / 2:
-            raw = dask.get_metadata([PROGRESS, key], None)
+            raw = dask.get_metadata([key, "progress"], None)
             shown = None if raw is None else _arrays(raw)
             for old in [k for k, (at, _) in _read_progress.items() if time.monotonic() - at > 60]:
                 del _read_progress[old]  # runs no one here has watched for a minute
@@ -284,12 +342,25 @@ def compute(function, *args, waiting=None):
     return result
 
 
+def _finished(future):
+    """Whether a done task's run reached its end (not stopped); False if it was lost meanwhile."""
+    from concurrent.futures import CancelledError
+
+    try:
+        return future.result()["finished"]
+    except CancelledError:
+        return False
+
+
 def _wait(future, seconds):
+    """Until the future is done (or cancelled: the caller looks at its status), at most `seconds`."""
+    from concurrent.futures import CancelledError
+
     from distributed import wait
 
     try:
         wait(future, timeout=seconds)
-    except TimeoutError:
+    except (TimeoutError, CancelledError):
         pass
 
 
@@ -303,11 +374,14 @@ def job(settings, key, start=None, until=None):
 
     torch.set_num_threads(1)
     get_worker().log_event(RUN_EVENTS, {"key": key, "cells": list(settings["cells"])})  # one per training
-    watchers, scheduler = Queue(f"{key}-watchers"), get_client()
+    scheduler, task = get_client(), get_worker().get_current_task()
+    watchers = Queue(f"{key}-watchers", client=scheduler)
     seen, detached, started = {}, set(), time.time()
 
     def still_watched():
         for message in watchers.get(batch=True):
+            if message["time"] < started - HEARTBEAT_SECONDS:  # left over from an earlier run of this key
+                continue
             seen[message["session"]] = max(seen.get(message["session"], 0), message["time"])
             if message["detach"]:
                 detached.add(message["session"])
@@ -315,11 +389,13 @@ def job(settings, key, start=None, until=None):
         return bool(active) or (not seen and time.time() - started < WATCH_TIMEOUT)
 
     def publish(progress):
-        scheduler.set_metadata([PROGRESS, key], _plain(progress))
+        scheduler.set_metadata([task, "progress"], _plain(progress))
 
     store = {}
-    training.train_all(settings, store, publish=publish, keep_going=still_watched, every=PUBLISH_SECONDS,
-                       start=start, until=until)
-    scheduler.set_metadata([PROGRESS, key], None)
-    watchers.close()
+    try:
+        training.train_all(settings, store, publish=publish, keep_going=still_watched, every=PUBLISH_SECONDS,
+                           start=start, until=until)
+    finally:  # nothing of the run stays on the scheduler once it has ended, however it ended
+        scheduler.set_metadata([task, "progress"], None)  # and the scheduler drops [task] with the task
+        watchers.close()
     return store
