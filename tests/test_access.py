@@ -168,3 +168,27 @@ def test_on_a_phone_every_control_is_at_least_a_fingertip_tall(open_page, name):
     """44 px (WCAG 2.5.5's size): buttons, choices, sliders, boxes, links to pages, in the page's
     own controls and in the live views."""
     assert open_page(PAGES[name], PHONE).evaluate(FINGER) == []
+
+
+def test_the_teachers_right_to_reveal_is_in_no_address_and_outlives_a_reload(open_page, app_url):
+    """A student who types the projected address gets the poll, not the Reveal button; the
+    teacher's own browser keeps it across a reload (in its storage, not its address), as a
+    student's browser keeps its answer."""
+    teacher = open_page("vanishing")
+    teacher.get_by_role("button", name="Start a class poll").click()
+    teacher.wait_for_url("**room=*")
+    wait_for_app(teacher)
+    reveal = teacher.get_by_role("button", name="Reveal the class's answers")
+    expect(reveal.first).to_be_visible()
+    assert "teach" not in teacher.url
+    teacher.reload()
+    wait_for_app(teacher)
+    expect(reveal.first).to_be_visible()
+    student = open_page(teacher.url.removeprefix(app_url + "/"))  # the projected address, typed
+    student.get_by_text("Your prediction").first.wait_for()
+    assert student.get_by_role("button", name="Reveal the class's answers").count() == 0
+    student.get_by_role("radiogroup").first.get_by_role("radio").first.check(force=True)
+    student.get_by_text("1 answered so far, yours among them").first.wait_for()
+    student.reload()
+    wait_for_app(student)
+    student.get_by_text("1 answered so far, yours among them").first.wait_for()  # the same student

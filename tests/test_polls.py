@@ -139,17 +139,20 @@ def test_a_teacher_and_three_students_complete_a_poll_on_the_vanishing_page(clas
     next(b for b in teacher.button if b.label == "Start a class poll").click().run()
     assert_no_exception(teacher)
     room = teacher.query_params["room"]
-    assert "teach" in teacher.query_params  # a reload keeps the reveal button...
-    assert "teach=" not in " ".join(c.value for c in teacher.code)  # ...but the link to share has no token
+    token = teacher.session_state["poll.teacher"]
+    shown = " ".join([*dict(teacher.query_params).values(), *(c.value for c in teacher.code),
+                      *(h.proto.body for h in teacher.get("html"))])
+    assert token not in shown  # the teacher's right is in no address, link or text on screen
     assert "room " + room in " ".join(h.proto.body for h in teacher.get("html"))
     poll = lesson.polls(lesson.load("vanishing"))[0]
     students = [open_page("vanishing", {"room": room}) for _ in range(3)]
     for student, answer in zip(students, (poll.right, poll.right, poll.choices[0])):
         student.radio(key=f"poll.answer.{poll.id}").set_value(answer).run()
         assert_no_exception(student)
-    again = open_page("vanishing", dict(students[0].query_params))  # a student reloads the page
+    again = open_page("vanishing", dict(students[0].query_params))  # a student reloads the page:
+    again.session_state["poll.student"] = students[0].session_state["poll.student"]  # their browser's id
     again.radio(key=f"poll.answer.{poll.id}").set_value(poll.choices[0]).run()  # and changes their mind
-    assert "me=" not in " ".join(c.value for c in again.code)  # the link to share has no student id
+    assert students[0].session_state["poll.student"] not in " ".join(c.value for c in again.code)
     teacher.run()
     assert "**3** students have answered." in texts(teacher, "markdown")
     assert not any(b.label == "Reveal the class's answers" for b in students[0].button)  # teacher only

@@ -2,19 +2,22 @@
 page's Predict prompts, and the projected page counts the answers live and shows them on reveal.
 
 The room travels in the link (?room=ABCD-EFGH) and in the session; the teacher is the session
-holding the room's token. Answers are stored in ui/polls.py.
+holding the room's token, which this browser also keeps in its own storage with the student's random
+id (ui/class_keys.js), so that neither is ever in an address a room can see or copy. Answers are
+stored in ui/polls.py.
 """
 
 import html
 import secrets
+from functools import lru_cache, partial
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import streamlit as st
 
 from rnnviz import figures
-from ui import charts, presenter, state, verdicts
+from ui import charts, links, presenter, state, verdicts
 from ui.polls import PollError, SQLiteStore, normal_code, shown_code
-from ui.settings import OWN_ADDRESS_FLAGS
 
 REFRESH_SECONDS = 3  # how often a poll box re-reads the count: a fragment rerun, not a page rerun
 ROOM = "poll.room"
@@ -27,11 +30,7 @@ def store():
 
 
 def room():
-    """The class session this browser is in: from the link, else from earlier in the session.
-    The teacher's own address carries the room's token too (teach=), so a reload keeps the
-    reveal button; the link the page offers for sharing leaves it out."""
-    if st.query_params.get("teach"):
-        st.session_state["poll.teacher"] = st.query_params["teach"]
+    """The class session this browser is in: from the link, else from earlier in the session."""
     linked = st.query_params.get("room")
     if linked is not None:
         code = normal_code(linked)
@@ -47,16 +46,11 @@ def link_flags():
     code = room()
     if code is None:
         return {}
-    token = _teacher_token()
-    return {"room": shown_code(code), "me": _student(), **({"teach": token} if token else {})}
+    return {"room": shown_code(code)}
 
 
 def _student():
-    """This browser's random id for its answers. It rides in its own address (me=), like the
-    teacher's token, so a reload does not make a second student; shared links leave it out."""
-    linked = st.query_params.get("me", "")
-    if len(linked) == 16 and all(c in "0123456789abcdef" for c in linked):
-        st.session_state["poll.student"] = linked
+    """This browser's random id for its answers (kept in its storage: see _keep_in_browser)."""
     return st.session_state.setdefault("poll.student", secrets.token_hex(8))
 
 
@@ -72,20 +66,44 @@ def _open_room():
         st.session_state["poll.notice"] = str(error)
         return
     st.session_state.update({"poll.teacher": token, ROOM: code})
-    st.query_params.update({"room": shown_code(code), "teach": token})
+    st.query_params["room"] = shown_code(code)
 
 
 def _leave_room():
     for name in (ROOM, "poll.teacher"):
         st.session_state.pop(name, None)
-    for name in ("room",) + OWN_ADDRESS_FLAGS:
-        st.query_params.pop(name, None)
+    st.query_params.pop("room", None)
+
+
+@lru_cache(maxsize=None)
+def _class_keys():
+    script = (Path(__file__).resolve().parent / "class_keys.js").read_text(encoding="utf-8")
+    return st.components.v2.component("rnnviz_class_keys", js=script, isolate_styles=False)
+
+
+def _keep_in_browser(code):
+    """This browser keeps the teacher's token of the room and the student's id in its storage,
+    and gives them back to a new session (a reload, another tab): see ui/class_keys.js."""
+    _class_keys()(key="poll.keys", data={"room": code, "token": _teacher_token(), "student": _student()},
+                  default={"token": None, "student": None},
+                  on_token_change=partial(_take_kept, code), on_student_change=partial(_take_kept, code))
+
+
+def _take_kept(code):
+    kept = st.session_state.get("poll.keys") or {}
+    token, student = kept.get("token"), kept.get("student") or ""
+    if token and store().is_teacher(code, token):
+        st.session_state["poll.teacher"] = token
+    if len(student) == 16 and all(c in "0123456789abcdef" for c in student):
+        st.session_state["poll.student"] = student
 
 
 def sidebar():
     """Start a class poll, or say which one this browser is in."""
     st.markdown("**Predict together**")
     code = room()
+    if code is not None:
+        _keep_in_browser(code)
     if code is None:
         st.button("Start a class poll", key="poll.start", on_click=_open_room, width="stretch",
                   help="Opens a class session: students who open this page's link answer each "
@@ -114,8 +132,10 @@ def banner():
                    "unknown here. Ask your teacher for a new link; everything else works as usual.")
         return
     if store().is_teacher(code, _teacher_token()):
-        here = urlsplit(st.context.url or "http://localhost:8501")
-        link = f"{here.scheme}://{here.netloc}{here.path}?room={shown_code(code)}"
+        base, warning = links.for_class(st.context.url)
+        link = f"{base}{urlsplit(st.context.url or '').path}?room={shown_code(code)}"
+        if warning:
+            st.warning(warning)
         size = 44 if presenter.active() else 28
         st.html(f'<div style="font-size:{size}px;font-weight:700">Class poll: room {shown_code(code)}'
                 f'</div><div style="font-size:{size * 0.6:.0f}px">Students open <b>{html.escape(link)}</b> '

@@ -5,11 +5,11 @@ those controls on screen (the others keep their values), like TensorFlow Playgro
 hide flags, so a teacher can open a lesson with just the slider being demonstrated.
 """
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import streamlit as st
 
-from .settings import OWN_ADDRESS_FLAGS
+from . import links
 
 # Static CSS only (never anything a user typed). Every page: less empty space above the title,
 # so the first figure is on screen at 1366x768.
@@ -90,9 +90,11 @@ def switch():
 
 
 def link_box(url_path):
-    """The address of exactly this view, in a box with a copy button."""
-    base = urlsplit(st.context.url or "http://localhost:8501")
-    query = urlencode({k: v for k, v in st.query_params.items() if k not in OWN_ADDRESS_FLAGS})
-    link = f"{base.scheme}://{base.netloc}/{url_path}" + (f"?{query}" if query else "")
+    """The address of exactly this view, as a class can open it, in a box with a copy button."""
+    base, warning = links.for_class(st.context.url)
+    query = urlencode(dict(st.query_params.items()))
+    link = f"{base}/{url_path}" + (f"?{query}" if query else "")
     st.caption("Link to this view (copy it to share exactly what you see):")
     st.code(link, language=None, wrap_lines=True)
+    if warning:
+        st.warning(warning)

@@ -142,10 +142,7 @@ def quoted(text, limit=40):
 
 
 # What a link carries besides the settings: presenter flags and the class poll's room, and,
-# in a browser's own address only (never in the link it offers to share), the teacher's
-# token and the student's id.
-OWN_ADDRESS_FLAGS = ("teach", "me")
-LINK_FLAGS = ("present", "show", "room") + OWN_ADDRESS_FLAGS
+LINK_FLAGS = ("present", "show", "room")
 
 # the hidden-state and unrolled pages' switch between a fixed colour scale and one fitted
 FIT_COLOURS = Setting("fit", "Fit the colours to these values", "bool", False,

@@ -1,0 +1,19 @@
+// What this browser keeps of a class session, in its own storage and never in an address a room
+// can see or copy: the teacher's right to reveal the room's answers, and the student's random id
+// (so that a reload is the same student, and a copied link makes a new one). A reload, or another
+// tab of the same browser, gets both back; a student who types the projected address gets neither.
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  const teacher = `rnnviz-teach-${data.room}`, student = "rnnviz-student";
+  if (data.token) localStorage.setItem(teacher, data.token);
+  const kept = { token: data.token ? null : localStorage.getItem(teacher), student: localStorage.getItem(student) };
+  if (!kept.student) localStorage.setItem(student, data.student);
+  const asked = (parentElement.__rnnvizAsked = parentElement.__rnnvizAsked || new Set());
+  for (const [name, value] of Object.entries(kept)) {
+    const once = `${name}|${data.room}|${value}`;  // once each: the page says whether it was right
+    if (value && value !== data[name] && !asked.has(once)) {
+      asked.add(once);
+      setStateValue(name, value);
+    }
+  }
+}
