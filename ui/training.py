@@ -156,5 +156,6 @@ def rebuild(task, saved, params=None):
     """A Model with saved weights (numpy) for evaluation on the page."""
     model = rnnviz.Model(saved["cell"], task.input_size, saved["hidden_size"], task.output_size,
                          nonlinearity=saved["nonlinearity"], bidirectional=saved["bidirectional"])
-    model.params = {name: torch.from_numpy(value) for name, value in (params or saved["params"]).items()}
+    # a copy: the saved arrays are shared between sessions and read-only
+    model.params = {name: torch.tensor(value) for name, value in (params or saved["params"]).items()}
     return model

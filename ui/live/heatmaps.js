@@ -39,8 +39,8 @@ const HEATMAPS = (() => {
       state.panelsFor = data.panels;
     }
     const names = Object.keys(state.panels), width = Math.max(state.slots.figure.clientWidth || 800, 320);
-    const left = font * 5.5, right = font * 5, stripH = font * 1.2 * data.stripRows.length, panelH = font * 4.4;
-    const gap = font * 2.2, top = font * 1.6;
+    const left = font * 5.5, right = font * 5, stripH = font * 1.2 * data.stripRows.length, panelH = font * 3.4;
+    const gap = font * 2, top = font * 1.6;
     const plotW = width - left - right, X = (step) => left + ((step - 1) / T) * plotW, cellW = plotW / T;
     let y = top;
     const out = [];
