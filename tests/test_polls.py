@@ -1,10 +1,14 @@
-"""Predict together (ui/polls.py, ui/poll_view.py): the store against a real SQLite file, and a
-teacher with students through the app."""
+"""Predict together (ui/polls.py, ui/poll_view.py): the store against a real SQLite file and a real
+PostgreSQL server (started for the tests in a temporary directory), and a teacher with students
+through the app."""
 
 import multiprocessing
+import os
+import time
 
 import pytest
 
+from harness import postgres
 from harness.apptest import ROOT, assert_no_exception, live_views, open_page, plotly_figures, texts
 from ui import lesson, poll_view, polls
 from ui.settings import PAGES
@@ -12,21 +16,40 @@ from ui.settings import PAGES
 CHOICES = ("it grows", "it shrinks")
 
 
+@pytest.fixture(scope="module")
+def postgres_url():
+    try:
+        with postgres.postgres_server() as url:
+            yield url
+    except postgres.Unavailable as reason:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no PostgreSQL to test against: {reason}")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def where(request, tmp_path):
+    """Where a new, empty store lives: an SQLite file, or a PostgreSQL database (RNNVIZ_POLLS's forms)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "polls.sqlite")
+    return postgres.new_database(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
-def store(tmp_path):
-    return polls.SQLiteStore(tmp_path / "polls.sqlite")
+def store(where):
+    return polls.open_store(where)
 
 
-def _answer_many(path, code, first, count):
-    writer = polls.SQLiteStore(path)
+def _answer_many(where, code, first, count):
+    writer = polls.open_store(where)
     for student in range(first, first + count):
         writer.answer(code, "vanishing.main.1", f"student-{student}", CHOICES[student % 2], CHOICES)
 
 
-def test_sixty_students_answering_from_four_processes_at_once_lose_no_answer(store):
+def test_sixty_students_answering_from_four_processes_at_once_lose_no_answer(store, where):
     code = store.open_room("teacher")
     workers = [multiprocessing.get_context("spawn").Process(
-        target=_answer_many, args=(store.path, code, 15 * k, 15)) for k in range(4)]
+        target=_answer_many, args=(where, code, 15 * k, 15)) for k in range(4)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -35,7 +58,7 @@ def test_sixty_students_answering_from_four_processes_at_once_lose_no_answer(sto
     assert store.counts(code, "vanishing.main.1") == {"it grows": 30, "it shrinks": 30}
 
 
-def test_one_answer_per_student_changeable_until_the_reveal_and_kept_across_a_restart(store):
+def test_one_answer_per_student_changeable_until_the_reveal_and_kept_across_a_restart(store, where):
     code = store.open_room("teacher")
     store.answer(code, "p", "ana", "it grows", CHOICES)
     store.answer(code, "p", "ana", "it shrinks", CHOICES)
@@ -48,14 +71,14 @@ def test_one_answer_per_student_changeable_until_the_reveal_and_kept_across_a_re
     store.reveal(code, "p", "teacher")
     with pytest.raises(polls.PollError, match="closed"):
         store.answer(code, "p", "cleo", "it grows", CHOICES)
-    restarted = polls.SQLiteStore(store.path)  # a server restart: a new store on the same file
+    restarted = polls.open_store(where)  # a server restart: a new store on the same file or database
     assert restarted.revealed(code, "p") and restarted.counts(code, "p") == {"it shrinks": 2}
     assert restarted.my_answer(code, "p", "ana") == "it shrinks"
 
 
-def test_a_room_expires_and_its_answers_are_deleted(tmp_path):
-    now = [1000.0]
-    store = polls.SQLiteStore(tmp_path / "polls.sqlite", clock=lambda: now[0])
+def test_a_room_expires_and_its_answers_are_deleted(where):
+    now = [time.time()]
+    store = type(polls.open_store(where))(where, clock=lambda: now[0])
     code = store.open_room("teacher")
     store.answer(code, "p", "ana", "it grows", CHOICES)
     now[0] += polls.ROOM_SECONDS + 1
@@ -127,8 +150,9 @@ def test_a_figure_that_shows_the_answer_waits_for_the_reveal_on_a_students_scree
 
 
 @pytest.fixture
-def class_store(tmp_path, monkeypatch):
-    monkeypatch.setenv(polls.POLLS_ENV, str(tmp_path / "class.sqlite"))
+def class_store(where, monkeypatch):
+    """The app's store, on SQLite and on PostgreSQL in turn."""
+    monkeypatch.setenv(polls.POLLS_ENV, where)
     poll_view.store.clear()
     yield
     poll_view.store.clear()

@@ -17,7 +17,7 @@ import streamlit as st
 
 from rnnviz import figures
 from ui import charts, links, presenter, state, verdicts
-from ui.polls import PollError, SQLiteStore, normal_code, shown_code
+from ui.polls import PollError, normal_code, open_store, shown_code
 
 REFRESH_SECONDS = 3  # how often a poll box re-reads the count: a fragment rerun, not a page rerun
 ROOM = "poll.room"
@@ -26,7 +26,7 @@ SETTINGS_OF = {"hidden_state": "hidden"}  # a lesson's settings in ui/settings.p
 
 @st.cache_resource
 def store():
-    return SQLiteStore()
+    return open_store()
 
 
 def room():

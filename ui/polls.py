@@ -1,9 +1,10 @@
 """Class polls: a room a teacher opens, students' answers to each Predict prompt, the reveal.
 
-Storage sits behind one small interface, PollStore; SQLiteStore is the embedded default: one
-file in WAL mode, created on first use, shared by every Streamlit worker on the box and kept
-across server restarts (RNNVIZ_POLLS names the file). For several boxes, another class with
-the same methods over a server database replaces it (see the README).
+Storage sits behind one small interface, PollStore, with two implementations of the same SQL
+(SQLStore): SQLiteStore, the embedded default, one file in WAL mode, created on first use, shared
+by every Streamlit worker on the box and kept across server restarts; and PostgresStore, for a
+class spread over several boxes, on one PostgreSQL database they all reach. RNNVIZ_POLLS chooses:
+a postgresql:// URL, or the SQLite file's path (open_store).
 
 No accounts and no personal data: a student is a random id of their browser session, a
 teacher the holder of the room's random token (only its hash is stored).
@@ -11,10 +12,11 @@ teacher the holder of the room's random token (only its hash is stored).
 
 import hashlib
 import os
+import queue
 import secrets
 import sqlite3
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -60,65 +62,58 @@ def default_path():
     return Path(os.environ.get(POLLS_ENV) or state / "rnnviz" / "polls.sqlite")
 
 
-class SQLiteStore:
-    """PollStore in one SQLite file. A connection per call: safe across threads and processes,
-    and SQLite's own locking (WAL, a busy timeout) orders the writers."""
+def open_store(where=None):
+    """The store RNNVIZ_POLLS (or `where`) names: a postgresql:// URL, else an SQLite file."""
+    where = where or os.environ.get(POLLS_ENV)
+    if where and where.split(":", 1)[0] in ("postgresql", "postgres"):
+        return PostgresStore(where)
+    return SQLiteStore(where)
 
-    def __init__(self, path=None, clock=time.time):
-        self.path = Path(path or default_path())
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS rooms (code TEXT PRIMARY KEY, teacher TEXT NOT NULL, "
+    "expires DOUBLE PRECISION NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS answers (code TEXT, poll TEXT, student TEXT, answer TEXT, "
+    "PRIMARY KEY (code, poll, student))",
+    "CREATE TABLE IF NOT EXISTS reveals (code TEXT, poll TEXT, PRIMARY KEY (code, poll))",
+)
+
+
+class SQLStore:
+    """PollStore in SQL that SQLite and PostgreSQL both speak, with ? for parameters. A subclass
+    gives _transaction() (one transaction that writes, with every other writer waiting: two
+    boxes never both read a count and then both add past a cap) and _read()."""
+
+    def __init__(self, clock=time.time):
         self.clock = clock
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript("""
-                CREATE TABLE IF NOT EXISTS rooms (code TEXT PRIMARY KEY, teacher TEXT NOT NULL,
-                                                  expires REAL NOT NULL);
-                CREATE TABLE IF NOT EXISTS answers (code TEXT, poll TEXT, student TEXT, answer TEXT,
-                                                    PRIMARY KEY (code, poll, student));
-                CREATE TABLE IF NOT EXISTS reveals (code TEXT, poll TEXT, PRIMARY KEY (code, poll));
-            """)
-
-    def _connect(self):
-        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        db.execute("PRAGMA busy_timeout=10000")
-        return closing(db)
+        with self._transaction() as run:
+            for statement in SCHEMA:
+                run(statement)
 
     def _write(self, *statements):
-        """The statements as one transaction, taken for writing at once (BEGIN IMMEDIATE), so two
-        processes never both read a count and then both add past a cap."""
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                results = [statement(db) for statement in statements]
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        """Each statement(run) in one transaction; run(query, *args) -> rows. The last one's result."""
+        with self._transaction() as run:
+            results = [statement(run) for statement in statements]
         return results[-1]
-
-    def _read(self, query, *args):
-        with self._connect() as db:
-            return db.execute(query, args).fetchall()
 
     def purge(self):
         """Delete the rooms that expired, and everything in them."""
-        def delete(db):
+        def delete(run):
             gone = "SELECT code FROM rooms WHERE expires <= ?"
             now = self.clock()
             for table in ("answers", "reveals"):
-                db.execute(f"DELETE FROM {table} WHERE code IN ({gone})", (now,))
-            db.execute("DELETE FROM rooms WHERE expires <= ?", (now,))
+                run(f"DELETE FROM {table} WHERE code IN ({gone})", now)
+            run("DELETE FROM rooms WHERE expires <= ?", now)
         self._write(delete)
 
     def open_room(self, teacher_token):
         self.purge()
 
-        def insert(db):
-            if db.execute("SELECT COUNT(*) FROM rooms").fetchone()[0] >= MOST_ROOMS:
+        def insert(run):
+            if run("SELECT COUNT(*) FROM rooms")[0][0] >= MOST_ROOMS:
                 raise PollError("This server has as many class sessions open as it allows; try again later.")
             code = "".join(secrets.choice(CODE_LETTERS) for _ in range(CODE_LENGTH))
-            db.execute("INSERT INTO rooms VALUES (?, ?, ?)", (code, _hash(teacher_token),
-                                                              self.clock() + ROOM_SECONDS))
+            run("INSERT INTO rooms VALUES (?, ?, ?)", code, _hash(teacher_token), self.clock() + ROOM_SECONDS)
             return code
         return self._write(insert)
 
@@ -135,18 +130,16 @@ class SQLiteStore:
         if answer not in choices:
             raise PollError("That is not one of this question's answers.")
 
-        def upsert(db):
-            if not db.execute("SELECT 1 FROM rooms WHERE code = ? AND expires > ?", (code, self.clock())).fetchone():
+        def upsert(run):
+            if not run("SELECT 1 FROM rooms WHERE code = ? AND expires > ?", code, self.clock()):
                 raise PollError("This class session has ended, or its code is unknown.")
-            if db.execute("SELECT 1 FROM reveals WHERE code = ? AND poll = ?", (code, poll)).fetchone():
+            if run("SELECT 1 FROM reveals WHERE code = ? AND poll = ?", code, poll):
                 raise PollError("The answers to this question have been revealed: it is closed.")
-            fresh = not db.execute("SELECT 1 FROM answers WHERE code = ? AND poll = ? AND student = ?",
-                                   (code, poll, student)).fetchone()
-            held = db.execute("SELECT COUNT(*) FROM answers WHERE code = ?", (code,)).fetchone()[0]
-            if fresh and held >= MOST_ANSWERS:
+            fresh = not run("SELECT 1 FROM answers WHERE code = ? AND poll = ? AND student = ?", code, poll, student)
+            if fresh and run("SELECT COUNT(*) FROM answers WHERE code = ?", code)[0][0] >= MOST_ANSWERS:
                 raise PollError("This class session holds as many answers as it allows.")
-            db.execute("INSERT INTO answers VALUES (?, ?, ?, ?) ON CONFLICT (code, poll, student) "
-                       "DO UPDATE SET answer = excluded.answer", (code, poll, student, answer))
+            run("INSERT INTO answers VALUES (?, ?, ?, ?) ON CONFLICT (code, poll, student) "
+                "DO UPDATE SET answer = excluded.answer", code, poll, student, answer)
         self._write(upsert)
 
     def my_answer(self, code, poll, student):
@@ -161,7 +154,90 @@ class SQLiteStore:
     def reveal(self, code, poll, teacher_token):
         if not self.is_teacher(code, teacher_token):
             raise PollError("Only the session that opened this class session can reveal the answers.")
-        self._write(lambda db: db.execute("INSERT OR IGNORE INTO reveals VALUES (?, ?)", (code, poll)))
+        self._write(lambda run: run("INSERT INTO reveals VALUES (?, ?) ON CONFLICT DO NOTHING", code, poll))
 
     def revealed(self, code, poll):
         return bool(self._read("SELECT 1 FROM reveals WHERE code = ? AND poll = ?", code, poll))
+
+
+class SQLiteStore(SQLStore):
+    """One SQLite file. A connection per call: safe across threads and processes, and SQLite's own
+    locking (WAL, a busy timeout, BEGIN IMMEDIATE) orders the writers."""
+
+    def __init__(self, path=None, clock=time.time):
+        self.path = Path(path or default_path())
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+        super().__init__(clock)
+
+    def _connect(self):
+        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        db.execute("PRAGMA busy_timeout=10000")
+        return closing(db)
+
+    @contextmanager
+    def _transaction(self):
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield lambda query, *args: db.execute(query, args).fetchall()
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def _read(self, query, *args):
+        with self._connect() as db:
+            return db.execute(query, args).fetchall()
+
+
+class PostgresStore(SQLStore):
+    """One PostgreSQL database that every box of a class reaches (psycopg 3), its URL in
+    RNNVIZ_POLLS. Connections are reused from a small pool; a transaction that writes takes one
+    advisory lock first, so writers take turns as SQLite's do (a poll's writes are a few a second)."""
+
+    WRITERS = 0x726E6E76  # the advisory lock's number ("rnnv")
+    POOLED = 8
+
+    def __init__(self, url, clock=time.time):
+        import psycopg
+
+        self.url, self._psycopg = url, psycopg
+        self._idle = queue.LifoQueue(maxsize=self.POOLED)
+        super().__init__(clock)
+
+    @contextmanager
+    def _connection(self):
+        try:
+            db = self._idle.get_nowait()
+        except queue.Empty:
+            db = self._psycopg.connect(self.url, connect_timeout=10)
+        try:
+            yield db
+        except self._psycopg.OperationalError:
+            db.close()  # a connection the server dropped is not reused
+            raise
+        else:
+            try:
+                self._idle.put_nowait(db)
+            except queue.Full:
+                db.close()
+
+    @staticmethod
+    def _sql(query):
+        return query.replace("?", "%s")
+
+    @contextmanager
+    def _transaction(self):
+        with self._connection() as db, db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (self.WRITERS,))
+            yield lambda query, *args: self._rows(db.execute(self._sql(query), args))
+
+    def _read(self, query, *args):
+        with self._connection() as db, db.transaction():
+            return self._rows(db.execute(self._sql(query), args))
+
+    @staticmethod
+    def _rows(cursor):
+        return cursor.fetchall() if cursor.description else []
