@@ -54,6 +54,9 @@ def main():
         link = st.container()
 
     poll_view.banner()
+    problem = runs.trouble()  # never waits: what the last attempt to reach the workers found
+    if problem:
+        st.warning(problem)
     if settings_key:  # now, not only after the page: a page may train for seconds before it ends
         state.publish(settings_key, flags=poll_view.link_flags())
     page.run()

@@ -29,6 +29,11 @@ long as the solo one).
 teacher opens a class poll; the class opens its link within --window seconds and each student
 answers the page's first poll; then the teacher's page counts them. Prints open and answer
 p50/p95 and the answers given, counted and lost (counted must equal given) per page.
+
+    python -m bench.load --follow-link --cold --link vanishing --students 60 --window 10
+
+--cold: the class opens the link within --window seconds of the server answering its first
+health check, with nothing warmed up: the first page drawn is the cold-start figure.
 """
 
 import argparse
@@ -308,7 +313,8 @@ def run_poll(url, args):
 
 def run_follow_link(url, args):
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    asyncio.run(warm_up(url, set()))
+    if not args.cold:
+        asyncio.run(warm_up(url, set()))
     if args.link:  # another page's link: first open only
         page, _, query = args.link.partition("?")
         results = asyncio.run(follow_link(url, args.students, args.window, query, page))
@@ -351,6 +357,8 @@ def main():
     parser.add_argument("--window", type=float, default=10, help="--follow-link: seconds to arrive in")
     parser.add_argument("--link", help="--follow-link to another page, e.g. 'vanishing?T=120&radius=1.1'")
     parser.add_argument("--poll", action="store_true", help="the class answers a poll (see above)")
+    parser.add_argument("--cold", action="store_true",
+                        help="--follow-link --link: the class arrives as the server has just started")
     args = parser.parse_args()
 
     def scenario(url, pid):

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from rnnviz import figures
-from ui import charts, compute, lesson, live, state
+from ui import charts, compute, lesson, live, runs, state
 
 PAGE = "cliff"
 text = lesson.page_header("cliff")
@@ -25,13 +25,17 @@ if not lesson.withheld(text, "clipping"):
 
 st.subheader("A diverging run, honestly")
 if st.button("Train an RNN with learning rate 100 and no clipping"):
-    with st.spinner("Training (in turn, when the server is busy)…"):
-        run = compute.diverging_run(state.value(PAGE, "seed"))
-    if run["diverged_at"] is not None:
-        st.error(f"Diverged at step {run['diverged_at'] + 1}: {run['diverged_reason']}. "
-                 "The weights were kept at their last finite values. What to try: clip the "
-                 "gradient by norm, or lower the learning rate.")
+    try:
+        with st.spinner("Training (in turn, when the server is busy)…"):
+            run = compute.diverging_run(state.value(PAGE, "seed"))
+    except runs.TrainingFailed as error:
+        st.warning(f"This needs a short training, and {error}. Press the button again in a moment.")
     else:
-        st.success(f"It survived 50 steps (final loss {run['final_loss']:.3g}); try again "
-                   "with another seed.")
+        if run["diverged_at"] is not None:
+            st.error(f"Diverged at step {run['diverged_at'] + 1}: {run['diverged_reason']}. "
+                     "The weights were kept at their last finite values. What to try: clip the "
+                     "gradient by norm, or lower the learning rate.")
+        else:
+            st.success(f"It survived 50 steps (final loss {run['final_loss']:.3g}); try again "
+                       "with another seed.")
 lesson.show_quiz(text, PAGE)

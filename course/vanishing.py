@@ -2,7 +2,7 @@ import streamlit as st
 
 from rnnviz import export, figures
 from rnnviz.model import CELL_LABELS
-from ui import charts, compute, exports, lesson, live, state
+from ui import charts, compute, exports, lesson, live, runs, state
 
 PAGE = "vanishing"
 text = lesson.page_header("vanishing")
@@ -38,15 +38,21 @@ with clip_controls[1]:
 with clip_controls[2]:
     lr = state.widget(PAGE, "lr")
 waiting = st.empty()  # redrawn while it trains, so a slider moved on interrupts the wait
-run = compute.vanishing_training(cell, seq_len, hidden_size, radius, init, forget_bias, clip, threshold, lr,
-                                 seed, waiting=lambda seconds: waiting.caption(
-                                     f"Training 60 SGD steps with these settings on the server's training "
-                                     f"workers… {seconds:.1f} s"))
-waiting.empty()
-if run["diverged_at"] is not None:
+try:
+    run = compute.vanishing_training(cell, seq_len, hidden_size, radius, init, forget_bias, clip, threshold,
+                                     lr, seed, waiting=lambda seconds: waiting.caption(
+                                         f"Training 60 SGD steps with these settings on the server's training "
+                                         f"workers… {seconds:.1f} s"))
+except runs.TrainingFailed as error:
+    run = None
+    waiting.warning(f"These two charts need a short training, and {error}. Everything above works; "
+                    "move a slider here again in a moment to retry.")
+else:
+    waiting.empty()
+if run is not None and run["diverged_at"] is not None:
     st.error(f"Training diverged at iteration {run['diverged_at'] + 1}: {run['diverged_reason']}. "
              "Try clipping by norm, a smaller learning rate, or a smaller spectral radius.")
-if len(run["grad_norm"]):
+if run is not None and len(run["grad_norm"]):
     left, right = st.columns(2, gap="large")
     charts.plotly(left, figures.grad_heatmap(run["iterations"], run["grad_hidden_norm"]))
     charts.plotly(right, figures.clipping({CELL_LABELS[cell]: (run["grad_norm"], run["clipped_grad_norm"])},

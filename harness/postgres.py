@@ -70,3 +70,19 @@ def new_database(url):
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
     return url.replace("/postgres?", f"/{name}?")
+
+
+def main():
+    """`python -m harness.postgres`: a server and a new database for deploy/run.sh --postgres;
+    prints the database's URL, then runs until stopped (SIGTERM or Ctrl-C)."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # the finally below stops the server
+    with postgres_server() as url:
+        print(new_database(url), flush=True)
+        signal.pause()
+
+
+if __name__ == "__main__":
+    main()

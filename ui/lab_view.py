@@ -192,9 +192,13 @@ def show_sweep(page):
     if button_column.button("Re-run this point live"):
         note = st.empty()
         steps = sweep["settings"]["steps"]
-        live = runs.compute(rnnviz.experiments.run_point, sweep_cell, sweep_task, sweep_lag, steps, seed,
-                            waiting=lambda seconds: note.info(f"Training {steps} steps on the server's "
-                                                              f"training workers: {seconds:.0f} s so far…"))
+        try:
+            live = runs.compute(rnnviz.experiments.run_point, sweep_cell, sweep_task, sweep_lag, steps, seed,
+                                waiting=lambda seconds: note.info(f"Training {steps} steps on the server's "
+                                                                  f"training workers: {seconds:.0f} s so far…"))
+        except runs.TrainingFailed as error:
+            note.warning(f"This point could not be re-run: {error}. Press the button again in a moment.")
+            return
         note.empty()
         verdict = "solved" if live["solved"] else "did not solve"
         st.success(f"Live (seed {seed}): {verdict} it, final {live['metric']} {live['final_metric']:.4g} "

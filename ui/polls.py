@@ -10,6 +10,7 @@ No accounts and no personal data: a student is a random id of their browser sess
 teacher the holder of the room's random token (only its hash is stored).
 """
 
+import functools
 import hashlib
 import os
 import queue
@@ -64,7 +65,11 @@ def default_path():
 
 def open_store(where=None):
     """The store RNNVIZ_POLLS (or `where`) names: a postgresql:// URL, else an SQLite file."""
-    where = where or os.environ.get(POLLS_ENV)
+    return _store(where or os.environ.get(POLLS_ENV))
+
+
+@functools.cache  # one per process: its schema checked once, its connections reused by every session
+def _store(where):
     if where and where.split(":", 1)[0] in ("postgresql", "postgres"):
         return PostgresStore(where)
     return SQLiteStore(where)

@@ -28,6 +28,7 @@ from types import MappingProxyType
 
 import numpy as np
 import streamlit as st
+from distributed import WorkerPlugin
 
 log = logging.getLogger(__name__)
 
@@ -41,30 +42,124 @@ CACHE_RUNS, CACHE_BYTES = 32, 256 * 2**20
 RUN_EVENTS = "rnnviz-runs"  # the scheduler's event log gets one entry per training started
 RESUBMITS = 3  # a task cancelled under a watcher (its worker lost) is asked for again, so often
 ATTEMPTS = 50  # tasks of one run that ended unfinished before a new one is asked for (see _submit)
+CONNECT_SECONDS = 5  # a scheduler that does not answer in this time is taken as unreachable
+RECONNECT_SECONDS = 10  # after a failed attempt, pages say so at once for this long, then try again
+UNREACHABLE_SECONDS = 5  # a client without its scheduler this long: a waiting page stops waiting
 
 
 def client():
     """The Dask client of this server: to RNNVIZ_SCHEDULER if set, else a local cluster of one
     single-threaded worker process per spare core, listening on loopback only, whose trainings
-    run the portable kernels (rnnviz/reproducible.py: the same numbers on every x86-64 box)."""
-    return _connection()["client"]
+    run the portable kernels (rnnviz/reproducible.py: the same numbers on every x86-64 box).
+    Raises WorkersUnreachable, at once while a recent attempt has failed, not after a wait."""
+    global _client, _cluster, _unreachable
+    with _connecting:
+        if _client is not None and _client.status in ("closing", "closed"):
+            _client = None  # it gave up on a scheduler that went away: ask again
+        if _client is None:
+            if _unreachable is not None and time.monotonic() - _unreachable[0] < RECONNECT_SECONDS:
+                raise WorkersUnreachable(_unreachable[1])
+            try:
+                _client, _cluster = _connect()
+            except (OSError, TimeoutError) as error:
+                _unreachable = (time.monotonic(), f"{os.environ.get(SCHEDULER_ENV)}: {error}")
+                log.error("cannot reach the training workers' scheduler %s", _unreachable[1])
+                raise WorkersUnreachable(_unreachable[1]) from error
+            _unreachable = None
+        return _client
 
 
-@st.cache_resource(show_spinner="Starting the training workers…")
-def _connection():
-    # in a dict: Streamlit will not cache a Client itself, which is also awaitable
+def _connect():
     from distributed import Client, LocalCluster
 
     from rnnviz import reproducible
 
     address = os.environ.get(SCHEDULER_ENV)
     if address:
-        return {"client": Client(address)}
-    # env: set in each worker process before it imports torch (see app.py), not in this one
-    cluster = LocalCluster(n_workers=max(1, (os.cpu_count() or 2) - 1), threads_per_worker=1,
-                           processes=True, host="127.0.0.1", dashboard_address=None,
-                           memory_limit=0, silence_logs=40, env=reproducible.ENV)
-    return {"client": Client(cluster), "cluster": cluster}
+        cluster, dask = None, Client(address, timeout=CONNECT_SECONDS)
+    else:
+        # env: set in each worker process before it imports torch (see app.py), not in this one;
+        # the scheduler's HTTP routes on a free loopback port, not on 8787 (often taken)
+        cluster = LocalCluster(n_workers=max(1, (os.cpu_count() or 2) - 1), threads_per_worker=1,
+                               processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                               memory_limit=0, silence_logs=40, env=reproducible.ENV)
+        dask = Client(cluster)
+    dask.register_plugin(_QuietStreamlit())
+    return dask, cluster
+
+
+class _QuietStreamlit(WorkerPlugin):
+    """A training worker imports the pages' modules (a task names a function there) outside any
+    Streamlit server, and each cached function there would warn that it found no runtime."""
+
+    name = "rnnviz-quiet-streamlit"
+
+    def setup(self, worker):
+        from streamlit import logger
+
+        logger.set_log_level("error")
+
+
+_connecting = threading.Lock()
+_client = _cluster = None
+_unreachable = None  # (when, why) the last attempt to connect failed
+
+
+def trouble():
+    """None while the training workers answer; else what is wrong, in words, for every page to
+    say. Never waits: it reads what the last attempt and the client know."""
+    if _unreachable is not None:
+        if time.monotonic() - _unreachable[0] >= RECONNECT_SECONDS:
+            _reconnect()
+        return (f"The training workers cannot be reached ({_unreachable[1]}). Trainings (the lab, the "
+                "clipping heatmap, the diverging run) wait for them; everything else on these pages works.")
+    if _client is not None and _client.status not in ("newly-created", "running"):
+        if _client.status == "closed":
+            _reconnect()
+        return ("The training workers' scheduler has stopped answering; this server is trying to reach it "
+                "again. Trainings wait for it; everything else on these pages works.")
+    return None
+
+
+_reconnecting = threading.Lock()
+
+
+def _reconnect():
+    """One attempt at a time, in the background, so the next page to ask finds it connected."""
+    if not _reconnecting.acquire(blocking=False):
+        return
+
+    def attempt():
+        try:
+            client()
+        except WorkersUnreachable:
+            pass  # client() has logged it and trouble() says it
+        finally:
+            _reconnecting.release()
+
+    threading.Thread(target=attempt, name="rnnviz-reconnect", daemon=True).start()
+
+
+class TrainingFailed(RuntimeError):
+    """The training workers or their scheduler could not run a training."""
+
+
+class WorkersUnreachable(TrainingFailed):
+    """The scheduler did not answer: the reason, in words."""
+
+    def __str__(self):
+        return f"the training workers cannot be reached ({self.args[0]})"
+
+
+def _check_reachable(dask, since):
+    """Raise WorkersUnreachable once the client has been without its scheduler for
+    UNREACHABLE_SECONDS; `since` holds when it was first seen without it."""
+    if dask.status == "running":
+        since.clear()
+        return
+    since.setdefault("at", time.monotonic())
+    if time.monotonic() - since["at"] > UNREACHABLE_SECONDS:
+        raise WorkersUnreachable(f"lost the scheduler: the client is {dask.status}")
 
 
 _warming = threading.Lock()
@@ -82,6 +177,8 @@ def warm_up(then=None):
             client().submit(_import_torch, key="rnnviz-warm-up", pure=False).result(timeout=120)
             if then is not None:
                 then()
+        except WorkersUnreachable:
+            pass  # client() has logged it and every page says it (trouble())
         except Exception:  # noqa: BLE001 - logged; the first real training or page will say it too
             log.exception("warming up the training workers and the default views failed")
 
@@ -188,10 +285,6 @@ def detach(key, session=None):
         watchers.close()
 
 
-class TrainingFailed(RuntimeError):
-    """The training workers or their scheduler could not run a training."""
-
-
 def part_key(settings, start=None, until=None):
     """A part of a run (the lab's Pause, Step, Resume) is a pure function of its settings and
     the steps it spans, so it is shared and cached like a whole run; the part from the start to
@@ -221,11 +314,13 @@ def watch(settings, on_progress, on_queued, session=None, start=None, until=None
     try:
         dask = client()
         future = _submit(dask, settings, key, start, until)
+    except TrainingFailed:
+        raise
     except Exception as error:
         log.exception("could not start the run %s (%s)", key, settings)
         raise TrainingFailed(f"{type(error).__name__}: {error}") from error
     watchers = Queue(f"{key}-watchers", client=dask)
-    last_heartbeat, resubmitted = 0.0, 0
+    last_heartbeat, resubmitted, lost = 0.0, 0, {}
     with _reading:
         _watching[key] = _watching.get(key, 0) + 1
     try:  # the callbacks' exceptions (a rerun interrupting the wait) pass through untouched
@@ -233,6 +328,7 @@ def watch(settings, on_progress, on_queued, session=None, start=None, until=None
             if session is not None and _session() == session:
                 st.session_state["lab.future"] = future  # a rerun mid-run keeps it: Train again re-attaches
             while not future.done():
+                _check_reachable(dask, lost)
                 if time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS:
                     watchers.put({"session": session, "time": time.time(), "detach": False})
                     last_heartbeat = time.monotonic()
@@ -325,19 +421,28 @@ def compute(function, *args, waiting=None):
     """function(*args) on a worker, for the course pages' short trainings, its result kept in a
     server-wide LRU cache; identical calls from any session share one task (the key is the
     function and its arguments). waiting(seconds) is called several times a second until it is
-    done: a Streamlit call there lets a newer rerun (a slider moved on) interrupt the wait."""
+    done: a Streamlit call there lets a newer rerun (a slider moved on) interrupt the wait.
+    Raises WorkersUnreachable when the scheduler cannot be reached."""
     text = json.dumps([function.__module__, function.__qualname__, *args], default=str)
     key = f"{function.__name__}-" + hashlib.sha256(text.encode()).hexdigest()[:24]
     cached = computed().get(key)
     if cached is not None:
         return cached
-    future = client().submit(function, *args, key=key, pure=False, retries=0)
-    started = time.monotonic()
+    dask = client()
+    future = dask.submit(function, *args, key=key, pure=False, retries=0)
+    started, lost = time.monotonic(), {}
     while not future.done():
+        _check_reachable(dask, lost)
         if waiting is not None:
             waiting(time.monotonic() - started)
         _wait(future, 0.2)
-    result = future.result()
+    try:
+        result = future.result()
+    except Exception as error:
+        log.exception("the task %s%s failed", function.__qualname__, args)
+        if dask.status != "running":
+            raise WorkersUnreachable(f"lost the scheduler: the client is {dask.status}") from error
+        raise TrainingFailed(f"{type(error).__name__}: {error}") from error
     computed().put(key, result)
     return result
 

@@ -1,0 +1,108 @@
+"""Faults a class meets: the training workers' scheduler unreachable from the start, or killed
+while a page waits for a training. Every page says so in words, the views that need no training
+keep working, and once the scheduler is back the trainings work again."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from harness.apptest import ROOT, assert_no_exception, live_views, open_page
+from harness.server import free_port
+from ui import runs
+
+
+@pytest.fixture
+def fresh_runs(monkeypatch):
+    """This process's connection and caches as a server that has just started has them."""
+    monkeypatch.setattr(runs, "_client", None)
+    monkeypatch.setattr(runs, "_unreachable", None)
+    cache = runs._Finished()
+    monkeypatch.setattr(runs, "computed", lambda: cache)
+    monkeypatch.setattr(runs, "finished", lambda: cache)
+    yield monkeypatch
+    if runs._client is not None:
+        runs._client.close()
+
+
+def _warnings(at):
+    return " ".join(w.value for w in at.warning) + " ".join(e.value for e in at.error)
+
+
+def test_with_no_scheduler_to_reach_every_page_says_so_and_the_rest_works(fresh_runs):
+    fresh_runs.setenv(runs.SCHEDULER_ENV, f"tcp://127.0.0.1:{free_port()}")  # nothing listens there
+    at = open_page("vanishing")
+    assert "cannot be reached" in _warnings(at)  # where the clipping heatmap would be
+    assert "vanishing" in live_views(at)  # the curve, the bound and the circle, drawn in the browser
+    for name in ("home", "hidden", "unrolled", "gates", "cliff"):
+        at = open_page(name)
+        assert "training workers cannot be reached" in _warnings(at), name
+        assert "everything else on these pages works" in _warnings(at)
+    at = open_page("lab")
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert_no_exception(at)
+    assert "could not run this" in _warnings(at) and "cannot be reached" in _warnings(at)
+
+
+def _dask(*arguments):
+    return subprocess.Popen([sys.executable, "-m", *arguments], cwd=ROOT,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _until(condition, seconds=60.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "it never happened"
+        time.sleep(0.1)
+
+
+def test_a_scheduler_killed_under_a_waiting_page_is_said_and_its_return_is_noticed(fresh_runs):
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    fresh_runs.setenv(runs.SCHEDULER_ENV, address)
+    started = [_dask("distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port),
+                     "--no-dashboard")]
+    started.append(_dask("distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard",
+                         "--host", "127.0.0.1"))
+    try:
+        _until(lambda: _connected_with_a_worker())
+        assert runs.compute(time.sleep, 0) is None  # it trains
+        outcome = {}
+
+        def wait_for_a_long_task():
+            try:
+                runs.compute(time.sleep, 600)
+            except runs.TrainingFailed as error:
+                outcome["error"] = error
+
+        waiting = threading.Thread(target=wait_for_a_long_task)
+        waiting.start()
+        _until(lambda: runs._client.processing())  # the task is on the worker
+        started[0].kill()
+        waiting.join(timeout=60)
+        assert not waiting.is_alive(), "the page is still waiting for a scheduler that is gone"
+        assert isinstance(outcome.get("error"), runs.WorkersUnreachable)
+        assert runs.trouble() is not None  # what every page now says at its top
+
+        # back, with a new worker (a worker closes once it has lost its scheduler; deploy/ restarts both)
+        started.append(_dask("distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port),
+                             "--no-dashboard"))
+        started.append(_dask("distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard",
+                             "--host", "127.0.0.1"))
+        _until(lambda: runs.trouble() is None and _connected_with_a_worker())
+        assert runs.compute(time.sleep, 0.01) is None
+    finally:
+        for process in started:
+            process.kill()
+            process.wait()
+
+
+def _connected_with_a_worker():
+    try:
+        return bool(runs.client().scheduler_info()["workers"])
+    except (runs.WorkersUnreachable, OSError):
+        return False
