@@ -15,7 +15,7 @@ seed = state.value(PAGE, "seed")
 
 if not rnnviz.checkpoints.available():
     st.error("The trained networks this page shows are missing from this copy of rnnviz: "
-             "run `rnnviz checkpoints` (about a minute) and reload.")
+             "run `python -m rnnviz checkpoints` in the clone (about a minute) and reload.")
     st.stop()
 runs = compute.gate_traces(cell, task_name, seq_len, seed)
 task = rnnviz.tasks.get(task_name, seq_len=seq_len)

@@ -8,8 +8,16 @@
 #   deploy/run.sh                 # 2 workers + nginx on http://127.0.0.1:8080, until Ctrl-C
 #   deploy/run.sh --load 60 300   # ... and 60 simulated students for 300 s through it
 #   deploy/run.sh --poll 60       # ... and a class poll of 60 students through it
+#   deploy/run.sh --postgres ...  # the polls on a PostgreSQL of its own (python -m harness.postgres),
+#                                 # as several boxes share one; else RNNVIZ_POLLS as set, or SQLite
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+postgres=
+if [ "${1:-}" = "--postgres" ]; then
+    postgres=1
+    shift
+fi
 
 WORKERS=${WORKERS:-2}
 PORT=${PORT:-8080}
@@ -23,6 +31,15 @@ cleanup() {
     rm -rf "$RUNDIR"
 }
 trap cleanup EXIT
+
+if [ -n "$postgres" ]; then
+    mkfifo "$RUNDIR/postgres-url"
+    python -m harness.postgres > "$RUNDIR/postgres-url" 2> "$RUNDIR/postgres.log" &
+    pids+=($!)
+    read -r RNNVIZ_POLLS < "$RUNDIR/postgres-url"
+    export RNNVIZ_POLLS
+    echo "polls on PostgreSQL: $RNNVIZ_POLLS"
+fi
 
 SCHEDULER_PORT=${SCHEDULER_PORT:-8786}
 TRAINING_WORKERS=${TRAINING_WORKERS:-$(( $(nproc) > 1 ? $(nproc) - 1 : 1 ))}

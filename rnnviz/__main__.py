@@ -2,8 +2,11 @@
 
     rnnviz record --cell lstm --task adding --seq-len 50 --out trace.npz
     rnnviz train  --cell gru --task sine --steps 300 --out history.csv
-    rnnviz lag-sweep      # remakes the shipped rnnviz/data/lag_sweep.json (~25 min)
-    rnnviz checkpoints    # remakes the shipped rnnviz/data/checkpoints.npz (~1 min)
+    python -m rnnviz lag-sweep      # remakes the shipped rnnviz/data/lag_sweep.json (~25 min)
+    python -m rnnviz checkpoints    # remakes the shipped rnnviz/data/checkpoints.npz (~1 min)
+
+The last two from the clone's folder: `python -m` imports the clone's rnnviz there, so they write
+into its rnnviz/data/ (the `rnnviz` command imports the installed copy and would write there).
 
 `record` writes the Trace as .npz plus its settings as .json beside it; `train` writes
 the History as CSV (and, with --trace, the trained model's Trace). Nothing is left

@@ -1,7 +1,7 @@
 """Trained networks that ship with rnnviz, so a page shows a network that solves its task
 the moment it opens instead of training one on page load.
 
-    rnnviz checkpoints      # remakes rnnviz/data/checkpoints.npz (~1 min)
+    python -m rnnviz checkpoints      # remakes rnnviz/data/checkpoints.npz (~1 min)
     model = rnnviz.checkpoints.load("lstm", "adding")
 
 Each checkpoint is a small cell (RECIPE) trained from seed 0 on sequences whose length is

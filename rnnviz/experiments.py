@@ -1,8 +1,8 @@
 """Experiments whose results ship with rnnviz, each reproducible from the command line.
 
-    rnnviz lag-sweep       # writes rnnviz/data/lag_sweep.json (~25 min on 2 cores)
-    rnnviz lag-sweep --lags 5 10 --steps 200 --seeds 0 --out /tmp/s.json
-    rnnviz checkpoints     # writes rnnviz/data/checkpoints.npz (~1 min): see checkpoints.py
+    python -m rnnviz lag-sweep       # writes rnnviz/data/lag_sweep.json (~25 min on 2 cores)
+    python -m rnnviz lag-sweep --lags 5 10 --steps 200 --seeds 0 --out /tmp/s.json
+    python -m rnnviz checkpoints     # writes rnnviz/data/checkpoints.npz (~1 min): see checkpoints.py
 
 lag-sweep: how long can each cell remember? Every cell is trained on the adding and copy
 tasks at each sequence length (the lag between the signal and the answer), from several

@@ -158,7 +158,7 @@ def show_sweep(page):
     """The shipped lag sweep, and one point re-run live on request."""
     sweep = compute.lag_sweep_data()
     if sweep is None:
-        st.info("No sweep results are shipped yet: run `rnnviz lag-sweep`.")
+        st.info("No sweep results are shipped yet: run `python -m rnnviz lag-sweep` in the clone.")
         return
     columns = st.columns(2, gap="large")
     for column, name in zip(columns, ("adding", "copy")):
@@ -181,7 +181,7 @@ def show_sweep(page):
                f"the line is the median over seeds of the metric averaged over the last "
                f"{settings['window']} steps, the small dots each seed's. A run counts as solved when that "
                "average is at the solved level; big circles where most seeds solved it. Made by "
-               "`rnnviz lag-sweep`. Hochreiter & Schmidhuber trained on up to "
+               "`python -m rnnviz lag-sweep`. Hochreiter & Schmidhuber trained on up to "
                "millions of sequences; with this budget a failure at a long lag means not learned "
                "yet, not cannot be learned.")
     (sweep_cell, sweep_task, sweep_lag), (button_column,) = state.widget_row(
