@@ -9,13 +9,13 @@ def main():
     import streamlit as st
     import torch
 
-    from ui import access, compute, memory, poll_view, presenter, runs, state
+    from ui import access, compute, memory, poll_view, presenter, state, workers
     from ui.settings import SEED
 
     torch.set_num_threads(1)
     memory.fewer_malloc_arenas()
     memory.start_tidying()
-    runs.warm_up(then=compute.warm_default_views)
+    workers.warm_up(then=compute.warm_default_views)
 
     presenting = presenter.active()
     st.set_page_config(page_title="rnnviz — recurrent networks, live", layout="wide",
@@ -54,7 +54,7 @@ def main():
         link = st.container()
 
     poll_view.banner()
-    problem = runs.trouble()  # never waits: what the last attempt to reach the workers found
+    problem = workers.trouble()  # never waits: what the last attempt to reach the workers found
     if problem:
         st.warning(problem)
     if settings_key:  # now, not only after the page: a page may train for seconds before it ends

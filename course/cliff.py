@@ -1,7 +1,7 @@
 import streamlit as st
 
 from rnnviz import figures
-from ui import charts, compute, lesson, live, runs, state
+from ui import charts, compute, lesson, live, state, workers
 
 PAGE = "cliff"
 text = lesson.page_header("cliff")
@@ -28,7 +28,7 @@ if st.button("Train an RNN with learning rate 100 and no clipping"):
     try:
         with st.spinner("Training (in turn, when the server is busy)…"):
             run = compute.diverging_run(state.value(PAGE, "seed"))
-    except runs.TrainingFailed as error:
+    except workers.TrainingFailed as error:
         st.warning(f"This needs a short training, and {error}. Press the button again in a moment.")
     else:
         if run["diverged_at"] is not None:

@@ -2,7 +2,7 @@ import streamlit as st
 
 import rnnviz
 from rnnviz.tasks import COUNT_EASY_SEQ_LEN
-from ui import lab_view, lesson, runs, state
+from ui import lab_view, lesson, runs, state, workers
 from ui.lab_session import LabSession
 from ui.settings import quoted
 
@@ -85,12 +85,12 @@ if part is not None:
                     "This starts by itself.")
 
     try:
-        lab.finish(key, runs.watch(settings, show, queued, **part))
-    except runs.TrainingFailed as error:
+        lab.finish(key, runs.join_or_start(settings, show, queued, **part))
+    except workers.TrainingFailed as error:
         lab.fail(key)
         status.error(f"The training workers could not run this ({quoted(str(error))}). Press Train "
                      "to try again; if it keeps failing, the server's training workers need a look "
-                     f"(see the README, {runs.SCHEDULER_ENV}).")
+                     f"(see the README, {workers.SCHEDULER_ENV}).")
     else:
         status.empty()
         if bool(lab.paused(key)) != bool(paused):

@@ -2,7 +2,7 @@ import streamlit as st
 
 from rnnviz import export, figures
 from rnnviz.model import CELL_LABELS
-from ui import charts, compute, exports, lesson, live, runs, state
+from ui import charts, compute, exports, lesson, live, state, workers
 
 PAGE = "vanishing"
 text = lesson.page_header("vanishing")
@@ -43,7 +43,7 @@ try:
                                      lr, seed, waiting=lambda seconds: waiting.caption(
                                          f"Training 60 SGD steps with these settings on the server's training "
                                          f"workers… {seconds:.1f} s"))
-except runs.TrainingFailed as error:
+except workers.TrainingFailed as error:
     run = None
     waiting.warning(f"These two charts need a short training, and {error}. Everything above works; "
                     "move a slider here again in a moment to retry.")

@@ -12,28 +12,28 @@ import pytest
 
 from harness.apptest import ROOT, assert_no_exception, live_views, open_page
 from harness.server import free_port
-from ui import runs
+from ui import runs, workers
 
 
 @pytest.fixture
-def fresh_runs(monkeypatch):
+def fresh_workers(monkeypatch):
     """This process's connection and caches as a server that has just started has them."""
-    monkeypatch.setattr(runs, "_client", None)
-    monkeypatch.setattr(runs, "_unreachable", None)
-    cache = runs._Finished()
-    monkeypatch.setattr(runs, "computed", lambda: cache)
+    monkeypatch.setattr(workers, "_client", None)
+    monkeypatch.setattr(workers, "_unreachable", None)
+    cache = workers.ResultCache(8, 2**20)
+    monkeypatch.setattr(workers, "computed", lambda: cache)
     monkeypatch.setattr(runs, "finished", lambda: cache)
     yield monkeypatch
-    if runs._client is not None:
-        runs._client.close()
+    if workers._client is not None:
+        workers._client.close()
 
 
 def _warnings(at):
     return " ".join(w.value for w in at.warning) + " ".join(e.value for e in at.error)
 
 
-def test_with_no_scheduler_to_reach_every_page_says_so_and_the_rest_works(fresh_runs):
-    fresh_runs.setenv(runs.SCHEDULER_ENV, f"tcp://127.0.0.1:{free_port()}")  # nothing listens there
+def test_with_no_scheduler_to_reach_every_page_says_so_and_the_rest_works(fresh_workers):
+    fresh_workers.setenv(workers.SCHEDULER_ENV, f"tcp://127.0.0.1:{free_port()}")  # nothing listens there
     at = open_page("vanishing")
     assert "cannot be reached" in _warnings(at)  # where the clipping heatmap would be
     assert "vanishing" in live_views(at)  # the curve, the bound and the circle, drawn in the browser
@@ -60,41 +60,41 @@ def _until(condition, seconds=60.0):
         time.sleep(0.1)
 
 
-def test_a_scheduler_killed_under_a_waiting_page_is_said_and_its_return_is_noticed(fresh_runs):
+def test_a_scheduler_killed_under_a_waiting_page_is_said_and_its_return_is_noticed(fresh_workers):
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
-    fresh_runs.setenv(runs.SCHEDULER_ENV, address)
+    fresh_workers.setenv(workers.SCHEDULER_ENV, address)
     started = [_dask("distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port),
                      "--no-dashboard")]
     started.append(_dask("distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard",
                          "--host", "127.0.0.1"))
     try:
         _until(lambda: _connected_with_a_worker())
-        assert runs.compute(time.sleep, 0) is None  # it trains
+        assert workers.compute(time.sleep, 0) is None  # it trains
         outcome = {}
 
         def wait_for_a_long_task():
             try:
-                runs.compute(time.sleep, 600)
-            except runs.TrainingFailed as error:
+                workers.compute(time.sleep, 600)
+            except workers.TrainingFailed as error:
                 outcome["error"] = error
 
         waiting = threading.Thread(target=wait_for_a_long_task)
         waiting.start()
-        _until(lambda: runs._client.processing())  # the task is on the worker
+        _until(lambda: workers._client.processing())  # the task is on the worker
         started[0].kill()
         waiting.join(timeout=60)
         assert not waiting.is_alive(), "the page is still waiting for a scheduler that is gone"
-        assert isinstance(outcome.get("error"), runs.WorkersUnreachable)
-        assert runs.trouble() is not None  # what every page now says at its top
+        assert isinstance(outcome.get("error"), workers.WorkersUnreachable)
+        assert workers.trouble() is not None  # what every page now says at its top
 
         # back, with a new worker (a worker closes once it has lost its scheduler; deploy/ restarts both)
         started.append(_dask("distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port),
                              "--no-dashboard"))
         started.append(_dask("distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard",
                              "--host", "127.0.0.1"))
-        _until(lambda: runs.trouble() is None and _connected_with_a_worker())
-        assert runs.compute(time.sleep, 0.01) is None
+        _until(lambda: workers.trouble() is None and _connected_with_a_worker())
+        assert workers.compute(time.sleep, 0.01) is None
     finally:
         for process in started:
             process.kill()
@@ -103,6 +103,6 @@ def test_a_scheduler_killed_under_a_waiting_page_is_said_and_its_return_is_notic
 
 def _connected_with_a_worker():
     try:
-        return bool(runs.client().scheduler_info()["workers"])
-    except (runs.WorkersUnreachable, OSError):
+        return bool(workers.client().scheduler_info()["workers"])
+    except (workers.WorkersUnreachable, OSError):
         return False

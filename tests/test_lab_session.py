@@ -5,20 +5,20 @@ its pause are shared, frozen results (ui/runs.py); each learner's stopping and m
 import numpy as np
 import pytest
 
-from ui import runs
+from ui import runs, workers
 from ui.lab_session import LabSession
 
 
 def shared_pause():
-    """A paused race as runs.watch hands it to every session asking for it: frozen."""
+    """A paused race as runs.join_or_start hands it to every session asking for it: frozen."""
     checkpoint = {"step": 150, "weights": np.zeros(3)}
-    return runs.frozen({"runs": {"LSTM": {"loss": np.ones(150)}}, "finished": True,
+    return workers.frozen({"runs": {"LSTM": {"loss": np.ones(150)}}, "finished": True,
                         "paused": {"LSTM": {"checkpoint": checkpoint, "snapshots": {}}}})
 
 
 def test_one_learner_stopping_a_shared_pause_leaves_the_classmates_pause_and_the_cache_alone():
     shared, detached = shared_pause(), []
-    cache = runs._Finished()
+    cache = workers.ResultCache(runs.CACHE_RUNS, runs.CACHE_BYTES)
     cache.put("run", shared)
     me, classmate = LabSession(), LabSession()
     for lab in (me, classmate):
@@ -40,7 +40,7 @@ def test_a_shared_result_cannot_be_changed_by_a_session():
         shared["runs"]["LSTM"]["loss"] = None
     with pytest.raises(ValueError):
         shared["runs"]["LSTM"]["loss"][0] = 5.0
-    sendable = runs.thawed(shared["paused"])  # what Resume sends to a worker: plain again
+    sendable = workers.thawed(shared["paused"])  # what Resume sends to a worker: plain again
     assert isinstance(sendable, dict) and sendable["LSTM"]["checkpoint"]["step"] == 150
 
 
@@ -53,7 +53,7 @@ def test_train_pause_step_resume_and_stop_choose_the_part_of_the_run_to_train():
     lab.pause("run", detached.append)  # during the run: train it again up to the step reached
     assert detached == ["run"] and lab.part_to_train("run", False, False) == {"start": None, "until": 40}
     assert lab.part_to_train("run", False, False) is None  # asked once
-    lab.finish("run", runs.frozen({"runs": {"LSTM": {"loss": np.ones(40)}}, "finished": True,
+    lab.finish("run", workers.frozen({"runs": {"LSTM": {"loss": np.ones(40)}}, "finished": True,
                                    "paused": {"LSTM": {"checkpoint": {"step": 40}, "snapshots": {}}}}))
     assert lab.paused_at("run") == 40 and not lab.complete("run")
     step = lab.part_to_train("run", train=False, step=True)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rnnviz import reproducible
-from ui import runs, training
+from ui import runs, training, workers
 from ui.settings import defaults
 
 BASE = {name: value for name, value in defaults("lab").items() if not name.startswith("sweep_")}
@@ -21,7 +21,7 @@ def settings(**changes):
 
 
 def started(key):
-    return sum(1 for _, event in runs.client().get_events(runs.RUN_EVENTS) if event["key"] == key)
+    return sum(1 for _, event in workers.client().get_events(runs.RUN_EVENTS) if event["key"] == key)
 
 
 def watch_in_threads(*plans):
@@ -38,7 +38,7 @@ def watch_in_threads(*plans):
                 raise StopWatching
 
         try:
-            results[index] = runs.watch(chosen, progress, lambda: None, session=session)
+            results[index] = runs.join_or_start(chosen, progress, lambda: None, session=session)
         except StopWatching:
             results[index] = "detached"
 
@@ -63,7 +63,7 @@ def test_two_watchers_of_the_same_run_get_one_training_and_the_same_numbers():
     assert len(loss) == 400
     assert started(runs.run_key(chosen)) == 1
     # asked again once finished: served from the server's cache, not trained again
-    assert runs.watch(chosen, lambda p: None, lambda: None, session="c") is not None
+    assert runs.join_or_start(chosen, lambda p: None, lambda: None, session="c") is not None
     assert started(runs.run_key(chosen)) == 1
 
 
@@ -86,13 +86,14 @@ def test_a_run_nobody_watches_any_more_stops_and_keeps_what_it_learned():
     chosen = settings(seed=15, steps=2000, T=100)
     (only,) = watch_in_threads((chosen, "a", 2))
     assert only == "detached"
-    future = runs.client().submit(runs.job, chosen, runs.run_key(chosen), key=runs.run_key(chosen), pure=False)
+    key = runs.run_key(chosen)
+    future = workers.client().submit(runs.training_task, chosen, key, key=key, pure=False)
     result = future.result(timeout=120)  # the run for this key ends early: nobody watches it
     assert not result["finished"] and 0 < len(result["runs"]["RNN (tanh)"]["loss"]) < 2000
 
 
 def test_the_finished_run_cache_keeps_within_its_bounds():
-    cache = runs._Finished(most_runs=3, most_bytes=10_000)
+    cache = workers.ResultCache(most_runs=3, most_bytes=10_000)
     for k in range(5):
         cache.put(k, {"loss": np.zeros(100)})  # 800 bytes each
     assert len(cache) == 3 and cache.get(0) is None and cache.get(4) is not None
@@ -111,7 +112,7 @@ def test_the_pages_short_trainings_run_in_a_worker_process_not_the_server():
 
     from ui import compute
 
-    assert runs.compute(os.getpid) != os.getpid()
+    assert workers.compute(os.getpid) != os.getpid()
     run = compute.diverging_run(0)  # the cliff page's button, through the page's own function
     assert run["diverged_at"] is not None
 
@@ -128,7 +129,7 @@ def test_the_training_workers_run_the_portable_kernels():
     from rnnviz import reproducible
 
     before = {name: os.environ.get(name) for name in reproducible.ENV}
-    assert set(runs.client().run(reproducible.active).values()) == {True}
+    assert set(workers.client().run(reproducible.active).values()) == {True}
     assert {name: os.environ.get(name) for name in reproducible.ENV} == before  # only theirs
 
 
@@ -159,7 +160,7 @@ def test_a_training_worker_runs_none_of_the_page_and_starts_no_cluster_of_its_ow
 def test_a_watcher_sees_the_losses_grow_as_arrays_the_page_can_draw():
     chosen = settings(seed=16, steps=1500, T=50)
     seen = []
-    result = runs.watch(chosen, seen.append, lambda: None, session="a")
+    result = runs.join_or_start(chosen, seen.append, lambda: None, session="a")
     assert result["finished"] and len(seen) >= 2
     lengths = [len(p["runs"]["RNN (tanh)"]["loss"]) for p in seen]
     assert all(isinstance(p["runs"]["RNN (tanh)"]["loss"], np.ndarray) for p in seen)
@@ -176,7 +177,7 @@ def test_the_pages_default_views_are_computed_before_the_first_student_opens_the
         def submit(self, *args, **kwargs):
             raise AssertionError("a default view trained when it was opened")
 
-    monkeypatch.setattr(runs, "client", NoWorkers)
+    monkeypatch.setattr(workers, "client", NoWorkers)
     at = open_page("vanishing")
     assert len(plotly_figures(at)) == 2  # the training's heatmap and clipping chart
     open_page("gates")
@@ -213,7 +214,7 @@ def test_a_class_of_watchers_redraws_less_often_and_the_count_goes_back_to_zero(
     monkeypatch.setattr(runs, "_watching", {})
     chosen = settings(seed=15)
     counts = []
-    runs.watch(chosen, lambda p: counts.append(runs._watching.get(runs.run_key(chosen))), lambda: None,
+    runs.join_or_start(chosen, lambda p: counts.append(runs._watching.get(runs.run_key(chosen))), lambda: None,
                session="a")
     assert counts and set(counts) == {1} and runs._watching == {}
 
@@ -222,13 +223,13 @@ def test_a_paused_part_is_shared_and_resuming_it_is_the_whole_run_cached_as_such
     """Pause at step 150 from two sessions: one training; Resume from it: the whole run's
     numbers, and asking for the whole run afterwards trains nothing."""
     chosen = settings(seed=16)
-    pauses = [runs.watch(chosen, lambda p: None, lambda: None, session=s, until=150) for s in ("a", "b")]
+    pauses = [runs.join_or_start(chosen, lambda p: None, lambda: None, session=s, until=150) for s in ("a", "b")]
     part = runs.part_key(chosen, until=150)
     assert started(part) == 1 and pauses[0] is pauses[1]
     assert pauses[0]["paused"]["RNN (tanh)"]["checkpoint"]["step"] == 150
-    resumed = runs.watch(chosen, lambda p: None, lambda: None, session="a", start=pauses[0]["paused"])
+    resumed = runs.join_or_start(chosen, lambda p: None, lambda: None, session="a", start=pauses[0]["paused"])
     assert resumed["paused"] is None and len(resumed["runs"]["RNN (tanh)"]["loss"]) == 400
-    whole = runs.watch(chosen, lambda p: None, lambda: None, session="c")
+    whole = runs.join_or_start(chosen, lambda p: None, lambda: None, session="c")
     assert whole is resumed and started(runs.run_key(chosen)) == 0
     with reproducible.process_pool(1) as pool:  # as the workers train: with the portable kernels
         alone = pool.submit(training.train_all, chosen, {}).result()
@@ -243,19 +244,19 @@ def test_a_run_that_failed_once_trains_when_train_is_pressed_again():
     """A session still holding the failed task must not make every later Train fail too."""
     chosen = settings(seed=21, steps=50)
     key = runs.run_key(chosen)
-    held = runs.client().submit(_fail, key=key, pure=False)  # a classmate's session keeps it
+    held = workers.client().submit(_fail, key=key, pure=False)  # a classmate's session keeps it
     with pytest.raises(RuntimeError):
         held.result(timeout=60)
-    again = runs.watch(chosen, lambda p: None, lambda: None, session="a")
+    again = runs.join_or_start(chosen, lambda p: None, lambda: None, session="a")
     assert again["finished"] and len(again["runs"]["RNN (tanh)"]["loss"]) == 50
 
 
 def test_two_sessions_restarting_the_same_stopped_run_at_once_both_get_it_finished():
     chosen = settings(seed=22, steps=600)
     key = runs.run_key(chosen)
-    stopped = runs.client().submit(runs.job, chosen, key, key=key, pure=False)
-    while runs.client().get_metadata([key, "progress"], None) is None and not stopped.done():
-        runs._wait(stopped, 0.1)  # until it has started
+    stopped = workers.client().submit(runs.training_task, chosen, key, key=key, pure=False)
+    while workers.client().get_metadata([key, "progress"], None) is None and not stopped.done():
+        workers.wait_for(stopped, 0.1)  # until it has started
     runs.detach(key, "nobody")  # its only watcher left: it stops at its next check
     assert not stopped.result(timeout=120)["finished"]
     first, second = watch_in_threads((chosen, "a", None), (chosen, "b", None))
@@ -271,11 +272,11 @@ def _scheduler_objects(dask_scheduler):
 def test_three_hundred_runs_leave_nothing_behind_on_the_scheduler():
     """Each run's channels (its watchers' queue, its progress) are gone once it ends, and its
     task once nobody holds it: the scheduler's objects do not grow with the runs it has seen."""
-    dask = runs.client()
+    dask = workers.client()
     before = dask.run_on_scheduler(_scheduler_objects)
     for seed in range(300):
         tiny = settings(seed=1000 + seed, steps=2, T=2, H=2)
-        assert runs.watch(tiny, lambda p: None, lambda: None, session="a")["finished"]
+        assert runs.join_or_start(tiny, lambda p: None, lambda: None, session="a")["finished"]
     after = dask.run_on_scheduler(_scheduler_objects)
     assert after["queues"] <= before["queues"] and after["metadata"] <= before["metadata"] + 2, (before, after)
     assert after["tasks"] <= before["tasks"] + 2, (before, after)

@@ -12,7 +12,7 @@ import torch
 
 import rnnviz
 import rnnviz.experiments
-from ui import runs
+from ui import workers
 from ui.settings import PAGES, defaults
 
 CACHE = dict(max_entries=64, ttl=3600, show_spinner=False)
@@ -130,9 +130,9 @@ def vanishing_live(hidden_size, seed):
 def vanishing_training(cell, seq_len, hidden_size, radius, init, forget_bias, clip, threshold, lr,
                        seed, steps=60, every=3, waiting=None):
     """A short SGD run on the adding problem, on a training worker (and cached server-wide by
-    runs.compute): ||dL/dh_t|| per snapshot and the gradient norm before and after clipping per
-    iteration. waiting(seconds) while it trains: see runs.compute."""
-    return runs.compute(_vanishing_run, cell, seq_len, hidden_size, radius, init, forget_bias, clip,
+    workers.compute): ||dL/dh_t|| per snapshot and the gradient norm before and after clipping per
+    iteration. waiting(seconds) while it trains: see workers.compute."""
+    return workers.compute(_vanishing_run, cell, seq_len, hidden_size, radius, init, forget_bias, clip,
                         threshold, lr, seed, steps, every, waiting=waiting)
 
 
@@ -206,7 +206,7 @@ def real_gradient(seed):
 
 def diverging_run(seed):
     """The cliff page's cautionary run, on a training worker (cached server-wide)."""
-    return runs.compute(_diverging_run, seed)
+    return workers.compute(_diverging_run, seed)
 
 
 def _diverging_run(seed):

@@ -48,7 +48,7 @@ class LabSession:
             self.results[key] = {**stopped, "paused": None, "finished": False}
 
     def part_to_train(self, key, train, step):
-        """Which part of the run this page run trains ({"start", "until"} for runs.watch), or None:
+        """Which part of the run this page run trains ({"start", "until"} for runs.join_or_start), or None:
         Train (or Resume) goes on from the pause to the end, Step one step past it, and a Pause
         pressed during a run trains it again up to the step it had reached (deterministic, so
         shared and cached like any run)."""

@@ -12,7 +12,7 @@ import rnnviz
 import rnnviz.experiments
 from rnnviz import figures
 from rnnviz.model import cell_label
-from ui import charts, compute, exports, runs, state, training
+from ui import charts, compute, exports, state, training, workers
 
 
 def show_progress(progress, progress_bar, live_chart):
@@ -193,10 +193,10 @@ def show_sweep(page):
         note = st.empty()
         steps = sweep["settings"]["steps"]
         try:
-            live = runs.compute(rnnviz.experiments.run_point, sweep_cell, sweep_task, sweep_lag, steps, seed,
+            live = workers.compute(rnnviz.experiments.run_point, sweep_cell, sweep_task, sweep_lag, steps, seed,
                                 waiting=lambda seconds: note.info(f"Training {steps} steps on the server's "
                                                                   f"training workers: {seconds:.0f} s so far…"))
-        except runs.TrainingFailed as error:
+        except workers.TrainingFailed as error:
             note.warning(f"This point could not be re-run: {error}. Press the button again in a moment.")
             return
         note.empty()

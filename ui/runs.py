@@ -4,7 +4,7 @@ that asks for the same run.
 A run is a pure function of its settings (the seed among them), so its Dask key is made from
 them: the first session to press Train submits it, and every other session asking for the same
 key while it runs, in this server or any Streamlit worker connected to the same scheduler
-(RNNVIZ_SCHEDULER), gets the same task and watches the same progress. The task publishes its
+(RNNVIZ_SCHEDULER, see ui/workers.py), gets the same task and watches the same progress. The task publishes its
 progress in the scheduler's metadata under its task's key (which the scheduler forgets with the
 task) and reads its watchers' heartbeats from a Dask Queue, closed by every side when it is done
 with it: a watcher's Stop detaches that watcher only, and the run stops
@@ -12,27 +12,24 @@ once every watcher has detached or none has been heard from for WATCH_TIMEOUT se
 settings queue for the workers, one single-threaded worker process per spare core. A finished run
 is kept server-wide in a small LRU cache, bounded by count and bytes.
 
-What the cache and the workers hand out is shared by every session, so it is frozen (read-only
-mappings, tuples and arrays): a session keeps what is its own (stopped, paused at, its memo) in a
-dict of its own around it.
+What the cache and the workers hand out is shared by every session, so it is frozen
+(workers.frozen): a session keeps what is its own (stopped, paused at, its memo) in its
+LabSession (ui/lab_session.py).
 """
 
 import hashlib
 import json
 import logging
-import os
 import threading
 import time
-from collections import OrderedDict
-from types import MappingProxyType
 
 import numpy as np
 import streamlit as st
-from distributed import WorkerPlugin
+
+from ui import workers
 
 log = logging.getLogger(__name__)
 
-SCHEDULER_ENV = "RNNVIZ_SCHEDULER"  # e.g. tcp://10.0.0.5:8786: several boxes share one scheduler
 WATCH_TIMEOUT = 10.0  # seconds without a heartbeat after which nobody is watching
 PUBLISH_SECONDS = 0.25
 REDRAW_SECONDS = 0.5  # a watcher's bar and live chart: 60 watchers at 4 redraws a second slowed the run itself
@@ -42,153 +39,6 @@ CACHE_RUNS, CACHE_BYTES = 32, 256 * 2**20
 RUN_EVENTS = "rnnviz-runs"  # the scheduler's event log gets one entry per training started
 RESUBMITS = 3  # a task cancelled under a watcher (its worker lost) is asked for again, so often
 ATTEMPTS = 50  # tasks of one run that ended unfinished before a new one is asked for (see _submit)
-CONNECT_SECONDS = 5  # a scheduler that does not answer in this time is taken as unreachable
-RECONNECT_SECONDS = 10  # after a failed attempt, pages say so at once for this long, then try again
-UNREACHABLE_SECONDS = 5  # a client without its scheduler this long: a waiting page stops waiting
-
-
-def client():
-    """The Dask client of this server: to RNNVIZ_SCHEDULER if set, else a local cluster of one
-    single-threaded worker process per spare core, listening on loopback only, whose trainings
-    run the portable kernels (rnnviz/reproducible.py: the same numbers on every x86-64 box).
-    Raises WorkersUnreachable, at once while a recent attempt has failed, not after a wait."""
-    global _client, _cluster, _unreachable
-    with _connecting:
-        if _client is not None and _client.status in ("closing", "closed"):
-            _client = None  # it gave up on a scheduler that went away: ask again
-        if _client is None:
-            if _unreachable is not None and time.monotonic() - _unreachable[0] < RECONNECT_SECONDS:
-                raise WorkersUnreachable(_unreachable[1])
-            try:
-                _client, _cluster = _connect()
-            except (OSError, TimeoutError) as error:
-                _unreachable = (time.monotonic(), f"{os.environ.get(SCHEDULER_ENV)}: {error}")
-                log.error("cannot reach the training workers' scheduler %s", _unreachable[1])
-                raise WorkersUnreachable(_unreachable[1]) from error
-            _unreachable = None
-        return _client
-
-
-def _connect():
-    from distributed import Client, LocalCluster
-
-    from rnnviz import reproducible
-
-    address = os.environ.get(SCHEDULER_ENV)
-    if address:
-        cluster, dask = None, Client(address, timeout=CONNECT_SECONDS)
-    else:
-        # env: set in each worker process before it imports torch (see app.py), not in this one;
-        # the scheduler's HTTP routes on a free loopback port, not on 8787 (often taken)
-        cluster = LocalCluster(n_workers=max(1, (os.cpu_count() or 2) - 1), threads_per_worker=1,
-                               processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                               memory_limit=0, silence_logs=40, env=reproducible.ENV)
-        dask = Client(cluster)
-    dask.register_plugin(_QuietStreamlit())
-    return dask, cluster
-
-
-class _QuietStreamlit(WorkerPlugin):
-    """A training worker imports the pages' modules (a task names a function there) outside any
-    Streamlit server, and each cached function there would warn that it found no runtime."""
-
-    name = "rnnviz-quiet-streamlit"
-
-    def setup(self, worker):
-        from streamlit import logger
-
-        logger.set_log_level("error")
-
-
-_connecting = threading.Lock()
-_client = _cluster = None
-_unreachable = None  # (when, why) the last attempt to connect failed
-
-
-def trouble():
-    """None while the training workers answer; else what is wrong, in words, for every page to
-    say. Never waits: it reads what the last attempt and the client know."""
-    if _unreachable is not None:
-        if time.monotonic() - _unreachable[0] >= RECONNECT_SECONDS:
-            _reconnect()
-        return (f"The training workers cannot be reached ({_unreachable[1]}). Trainings (the lab, the "
-                "clipping heatmap, the diverging run) wait for them; everything else on these pages works.")
-    if _client is not None and _client.status not in ("newly-created", "running"):
-        if _client.status == "closed":
-            _reconnect()
-        return ("The training workers' scheduler has stopped answering; this server is trying to reach it "
-                "again. Trainings wait for it; everything else on these pages works.")
-    return None
-
-
-_reconnecting = threading.Lock()
-
-
-def _reconnect():
-    """One attempt at a time, in the background, so the next page to ask finds it connected."""
-    if not _reconnecting.acquire(blocking=False):
-        return
-
-    def attempt():
-        try:
-            client()
-        except WorkersUnreachable:
-            pass  # client() has logged it and trouble() says it
-        finally:
-            _reconnecting.release()
-
-    threading.Thread(target=attempt, name="rnnviz-reconnect", daemon=True).start()
-
-
-class TrainingFailed(RuntimeError):
-    """The training workers or their scheduler could not run a training."""
-
-
-class WorkersUnreachable(TrainingFailed):
-    """The scheduler did not answer: the reason, in words."""
-
-    def __str__(self):
-        return f"the training workers cannot be reached ({self.args[0]})"
-
-
-def _check_reachable(dask, since):
-    """Raise WorkersUnreachable once the client has been without its scheduler for
-    UNREACHABLE_SECONDS; `since` holds when it was first seen without it."""
-    if dask.status == "running":
-        since.clear()
-        return
-    since.setdefault("at", time.monotonic())
-    if time.monotonic() - since["at"] > UNREACHABLE_SECONDS:
-        raise WorkersUnreachable(f"lost the scheduler: the client is {dask.status}")
-
-
-_warming = threading.Lock()
-
-
-def warm_up(then=None):
-    """Once per process, in the background: start the training workers and have them import
-    torch, so the first student to need a training does not wait for either (~3 s here); then
-    call then(), e.g. to compute the pages' default views."""
-    if not _warming.acquire(blocking=False):
-        return
-
-    def warm():
-        try:
-            client().submit(_import_torch, key="rnnviz-warm-up", pure=False).result(timeout=120)
-            if then is not None:
-                then()
-        except WorkersUnreachable:
-            pass  # client() has logged it and every page says it (trouble())
-        except Exception:  # noqa: BLE001 - logged; the first real training or page will say it too
-            log.exception("warming up the training workers and the default views failed")
-
-    threading.Thread(target=warm, name="rnnviz-warm-up", daemon=True).start()
-
-
-def _import_torch():
-    import torch
-
-    return torch.__version__
 
 
 def run_key(settings):
@@ -198,72 +48,9 @@ def run_key(settings):
     return "lab-" + hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-class _Finished:
-    """Finished runs, server-wide, least recently used dropped first."""
-
-    def __init__(self, most_runs=CACHE_RUNS, most_bytes=CACHE_BYTES):
-        self.most_runs, self.most_bytes = most_runs, most_bytes
-        self._runs, self._lock = OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            if key in self._runs:
-                self._runs.move_to_end(key)
-                return self._runs[key][0]
-        return None
-
-    def put(self, key, result):
-        with self._lock:
-            self._runs[key] = (result, _nbytes(result))
-            self._runs.move_to_end(key)
-            while len(self._runs) > self.most_runs or (len(self._runs) > 1 and self.nbytes > self.most_bytes):
-                self._runs.popitem(last=False)
-
-    @property
-    def nbytes(self):
-        return sum(size for _, size in self._runs.values())
-
-    def __len__(self):
-        return len(self._runs)
-
-
-def frozen(value):
-    """A result as every session may share it: mappings read-only, lists tuples, arrays read-only
-    views (no copy). A session that tries to change it gets an error, not a classmate's run."""
-    if isinstance(value, (dict, MappingProxyType)):
-        return MappingProxyType({k: frozen(v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)):
-        return tuple(frozen(v) for v in value)
-    if isinstance(value, np.ndarray):
-        view = value.view()
-        view.flags.writeable = False
-        return view
-    return value
-
-
-def thawed(value):
-    """A frozen result as plain dicts and lists again, to send to a worker (pickle cannot carry a
-    read-only mapping); arrays are sent as they are."""
-    if isinstance(value, (dict, MappingProxyType)):
-        return {k: thawed(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [thawed(v) for v in value]
-    return value
-
-
-def _nbytes(value):
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if isinstance(value, (dict, MappingProxyType)):
-        return sum(_nbytes(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return sum(_nbytes(v) for v in value)
-    return 64
-
-
 @st.cache_resource
 def finished():
-    return _Finished()
+    return workers.ResultCache(CACHE_RUNS, CACHE_BYTES)
 
 
 def _session():
@@ -278,7 +65,7 @@ def detach(key, session=None):
     """on_click of Stop: this watcher leaves the run; the run goes on while others watch."""
     from distributed import Queue
 
-    watchers = Queue(f"{key}-watchers", client=client())
+    watchers = Queue(f"{key}-watchers", client=workers.client())
     try:
         watchers.put({"session": session or _session(), "time": time.time(), "detach": True})
     finally:
@@ -297,7 +84,7 @@ def part_key(settings, start=None, until=None):
     return whole if (first, last) == (0, settings["steps"]) else f"{whole}-{first}-{last}"
 
 
-def watch(settings, on_progress, on_queued, session=None, start=None, until=None):
+def join_or_start(settings, on_progress, on_queued, session=None, start=None, until=None):
     """The finished run for these settings (or its part from `start` to `until`, see part_key):
     from the server-wide cache, or by attaching to the run in progress, or by starting it.
     on_progress(progress) is called as it comes (and makes the Streamlit call that lets a
@@ -310,15 +97,15 @@ def watch(settings, on_progress, on_queued, session=None, start=None, until=None
     if cached is not None:
         return cached
     session = session or _session()
-    start = thawed(start)
+    start = workers.thawed(start)
     try:
-        dask = client()
+        dask = workers.client()
         future = _submit(dask, settings, key, start, until)
-    except TrainingFailed:
+    except workers.TrainingFailed:
         raise
     except Exception as error:
         log.exception("could not start the run %s (%s)", key, settings)
-        raise TrainingFailed(f"{type(error).__name__}: {error}") from error
+        raise workers.TrainingFailed(f"{type(error).__name__}: {error}") from error
     watchers = Queue(f"{key}-watchers", client=dask)
     last_heartbeat, resubmitted, lost = 0.0, 0, {}
     with _reading:
@@ -328,7 +115,7 @@ def watch(settings, on_progress, on_queued, session=None, start=None, until=None
             if session is not None and _session() == session:
                 st.session_state["lab.future"] = future  # a rerun mid-run keeps it: Train again re-attaches
             while not future.done():
-                _check_reachable(dask, lost)
+                workers.check_reachable(dask, lost)
                 if time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS:
                     watchers.put({"session": session, "time": time.time(), "detach": False})
                     last_heartbeat = time.monotonic()
@@ -337,7 +124,7 @@ def watch(settings, on_progress, on_queued, session=None, start=None, until=None
                     on_queued()
                 else:
                     on_progress(shown)
-                _wait(future, redraw_seconds(key))
+                workers.wait_for(future, redraw_seconds(key))
             if future.status not in ("cancelled", "lost") or resubmitted == RESUBMITS:
                 break
             resubmitted += 1
@@ -349,10 +136,10 @@ def watch(settings, on_progress, on_queued, session=None, start=None, until=None
             if not _watching[key]:
                 del _watching[key]
     try:
-        result = frozen(future.result())
+        result = workers.frozen(future.result())
     except Exception as error:
         log.exception("the run %s (%s) failed", key, settings)
-        raise TrainingFailed(f"{type(error).__name__}: {error}") from error
+        raise workers.TrainingFailed(f"{type(error).__name__}: {error}") from error
     if result["finished"]:
         finished().put(run_key(settings) if result["paused"] is None else key, result)
     return result
@@ -366,11 +153,11 @@ def _submit(dask, settings, key, start, until):
     cancelled under another session's feet."""
     task = key
     for _ in range(ATTEMPTS):
-        future = dask.submit(job, settings, key, start, until, key=task, pure=False, retries=0)
+        future = dask.submit(training_task, settings, key, start, until, key=task, pure=False, retries=0)
         if not future.done() or (future.status == "finished" and _finished(future)):
             return future
         task += "+"
-    raise TrainingFailed(f"the run {key} ended unfinished {ATTEMPTS} times")
+    raise workers.TrainingFailed(f"the run {key} ended unfinished {ATTEMPTS} times")
 
 
 _read_progress = {}  # key -> (when read, progress): one scheduler read serves every watcher here
@@ -412,41 +199,6 @@ def _arrays(progress):
                                  for name, run in progress["runs"].items()}}
 
 
-@st.cache_resource
-def computed():
-    return _Finished(most_runs=64, most_bytes=64 * 2**20)
-
-
-def compute(function, *args, waiting=None):
-    """function(*args) on a worker, for the course pages' short trainings, its result kept in a
-    server-wide LRU cache; identical calls from any session share one task (the key is the
-    function and its arguments). waiting(seconds) is called several times a second until it is
-    done: a Streamlit call there lets a newer rerun (a slider moved on) interrupt the wait.
-    Raises WorkersUnreachable when the scheduler cannot be reached."""
-    text = json.dumps([function.__module__, function.__qualname__, *args], default=str)
-    key = f"{function.__name__}-" + hashlib.sha256(text.encode()).hexdigest()[:24]
-    cached = computed().get(key)
-    if cached is not None:
-        return cached
-    dask = client()
-    future = dask.submit(function, *args, key=key, pure=False, retries=0)
-    started, lost = time.monotonic(), {}
-    while not future.done():
-        _check_reachable(dask, lost)
-        if waiting is not None:
-            waiting(time.monotonic() - started)
-        _wait(future, 0.2)
-    try:
-        result = future.result()
-    except Exception as error:
-        log.exception("the task %s%s failed", function.__qualname__, args)
-        if dask.status != "running":
-            raise WorkersUnreachable(f"lost the scheduler: the client is {dask.status}") from error
-        raise TrainingFailed(f"{type(error).__name__}: {error}") from error
-    computed().put(key, result)
-    return result
-
-
 def _finished(future):
     """Whether a done task's run reached its end (not stopped); False if it was lost meanwhile."""
     from concurrent.futures import CancelledError
@@ -457,19 +209,7 @@ def _finished(future):
         return False
 
 
-def _wait(future, seconds):
-    """Until the future is done (or cancelled: the caller looks at its status), at most `seconds`."""
-    from concurrent.futures import CancelledError
-
-    from distributed import wait
-
-    try:
-        wait(future, timeout=seconds)
-    except (TimeoutError, CancelledError):
-        pass
-
-
-def job(settings, key, start=None, until=None):
+def training_task(settings, key, start=None, until=None):
     """Runs on a worker: train every chosen cell with these settings (from `start` to `until`,
     see training.train_all), publishing progress and stopping early when nobody watches any more."""
     import torch
@@ -496,11 +236,11 @@ def job(settings, key, start=None, until=None):
     def publish(progress):
         scheduler.set_metadata([task, "progress"], _plain(progress))
 
-    store = {}
+    results = {}
     try:
-        training.train_all(settings, store, publish=publish, keep_going=still_watched, every=PUBLISH_SECONDS,
+        training.train_all(settings, results, publish=publish, keep_going=still_watched, every=PUBLISH_SECONDS,
                            start=start, until=until)
     finally:  # nothing of the run stays on the scheduler once it has ended, however it ended
         scheduler.set_metadata([task, "progress"], None)  # and the scheduler drops [task] with the task
         watchers.close()
-    return store
+    return results
