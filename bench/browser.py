@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from harness.server import chromium, streamlit_server, wait_for_app
+from harness.server import chromium, streamlit_server, wait_for_app, wait_until_warm
 
 # (page, view index on the page, setting): the controls the issue names, one view at a time
 CONTROLS = [
@@ -98,6 +98,7 @@ def main():
                         help="this many simulated students use the server meanwhile (bench.load)")
     args = parser.parse_args()
     with streamlit_server() as url, chromium() as browser:
+        wait_until_warm(browser, url)
         crowd = None
         if args.students:
             crowd = subprocess.Popen([sys.executable, "-m", "bench.load", "--url", url, "--students",

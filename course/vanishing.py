@@ -39,16 +39,21 @@ with clip_controls[2]:
     lr = state.widget(PAGE, "lr")
 waiting = st.empty()  # redrawn while it trains, so a slider moved on interrupts the wait
 try:
-    run = compute.vanishing_training(cell, seq_len, hidden_size, radius, init, forget_bias, clip, threshold,
-                                     lr, seed, waiting=lambda seconds: waiting.caption(
-                                         f"Training 60 SGD steps with these settings on the server's training "
-                                         f"workers… {seconds:.1f} s"))
+    run = compute.vanishing_training(
+        cell, seq_len, hidden_size, radius, init, forget_bias, clip, threshold, lr, seed,
+        only_cached=workers.starting(),  # a class arriving as the server starts is not kept waiting
+        waiting=lambda seconds: waiting.caption(f"Training 60 SGD steps with these settings on the server's "
+                                                f"training workers… {seconds:.1f} s"))
 except workers.TrainingFailed as error:
     run = None
     waiting.warning(f"These two charts need a short training, and {error}. Everything above works; "
                     "move a slider here again in a moment to retry.")
 else:
     waiting.empty()
+    if run is None:
+        waiting.info("The server has just started and its training workers are getting ready: these two "
+                     "charts appear here by themselves in a few seconds.")
+        workers.rerun_once_started()
 if run is not None and run["diverged_at"] is not None:
     st.error(f"Training diverged at iteration {run['diverged_at'] + 1}: {run['diverged_reason']}. "
              "Try clipping by norm, a smaller learning rate, or a smaller spectral radius.")

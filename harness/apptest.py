@@ -2,12 +2,13 @@
 
 import base64
 import json
+import time
 from pathlib import Path
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from ui import access
+from ui import access, workers
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = {"home": "course/home.py", "hidden": "course/hidden_state.py",
@@ -18,6 +19,8 @@ PAGE_FILES = {"home": "course/home.py", "hidden": "course/hidden_state.py",
 def open_page(name, query=None):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.run()  # the landing page first, as a learner arrives
+    while workers.starting():  # past the server's first seconds (tests/test_faults.py has those)
+        time.sleep(0.05)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.switch_page(PAGE_FILES[name])

@@ -72,6 +72,18 @@ def chromium():
             browser.close()
 
 
+def wait_until_warm(browser, url):
+    """Until the server has started its training workers and computed the pages' default views:
+    before that the vanishing page draws its two training charts later, by itself (a class
+    arriving in the server's first seconds is not kept waiting), which a test would race."""
+    page = browser.new_page()
+    try:
+        page.goto(f"{url}/vanishing")
+        page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=120_000)
+    finally:
+        page.close()
+
+
 def wait_for_app(page, timeout=90_000):
     """Until the script run has finished and every chart and live view on the page has drawn.
     Every page opens with its title, so a page whose first run has not yet started is not taken

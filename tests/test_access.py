@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.server import CHROMIUM, PAGES, chromium, streamlit_server, wait_for_app
+from harness.server import CHROMIUM, PAGES, chromium, streamlit_server, wait_for_app, wait_until_warm
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
@@ -32,8 +32,9 @@ def app_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(app_url):
     with chromium() as b:
+        wait_until_warm(b, app_url)
         yield b
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from harness.server import CHROMIUM, PAGES, ROOT, chromium, streamlit_server, wait_for_app
+from harness.server import CHROMIUM, PAGES, ROOT, chromium, streamlit_server, wait_for_app, wait_until_warm
 from rnnviz.model import CELL_COLOURS
 
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
@@ -29,8 +29,9 @@ def app_url():
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(app_url):
     with chromium() as b:
+        wait_until_warm(b, app_url)
         yield b
 
 
@@ -248,3 +249,21 @@ def test_the_gates_page_fits_three_laptop_screens_whichever_view_is_open(app_url
             assert tall <= 3 * 768, (tabs.nth(k).inner_text(), tall)
     finally:
         context.close()
+
+
+def test_a_class_arriving_as_the_server_starts_gets_the_page_at_once_and_its_training_charts_by_themselves(
+        browser):
+    """On a server that has only just started, the vanishing page does not wait for the training
+    workers: it says they are getting ready, and its two training charts appear without a reload."""
+    with streamlit_server() as url:
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        try:
+            page = context.new_page()
+            page.goto(f"{url}/vanishing")
+            wait_for_app(page)
+            expect(page.get_by_text("appear here by themselves")).to_be_visible()
+            assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
+            page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=120_000)
+            expect(page.get_by_text("appear here by themselves")).to_have_count(0)
+        finally:
+            context.close()

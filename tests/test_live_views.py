@@ -12,7 +12,7 @@ import pytest
 import torch
 from playwright.sync_api import expect
 
-from harness.server import CHROMIUM, PAGES, chromium, streamlit_server, wait_for_app
+from harness.server import CHROMIUM, PAGES, chromium, streamlit_server, wait_for_app, wait_until_warm
 from rnnviz import analysis, cliff
 from ui import compute, gates_view
 from ui.settings import defaults
@@ -30,8 +30,9 @@ def app_url():
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(app_url):
     with chromium() as b:
+        wait_until_warm(b, app_url)
         yield b
 
 

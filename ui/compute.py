@@ -128,12 +128,15 @@ def vanishing_live(hidden_size, seed):
 
 
 def vanishing_training(cell, seq_len, hidden_size, radius, init, forget_bias, clip, threshold, lr,
-                       seed, steps=60, every=3, waiting=None):
+                       seed, steps=60, every=3, waiting=None, only_cached=False):
     """A short SGD run on the adding problem, on a training worker (and cached server-wide by
     workers.compute): ||dL/dh_t|| per snapshot and the gradient norm before and after clipping per
-    iteration. waiting(seconds) while it trains: see workers.compute."""
-    return workers.compute(_vanishing_run, cell, seq_len, hidden_size, radius, init, forget_bias, clip,
-                        threshold, lr, seed, steps, every, waiting=waiting)
+    iteration. waiting(seconds) while it trains: see workers.compute. only_cached: None unless it
+    is in the cache already, without waiting."""
+    args = (cell, seq_len, hidden_size, radius, init, forget_bias, clip, threshold, lr, seed, steps, every)
+    if only_cached:
+        return workers.computed_already(_vanishing_run, *args)
+    return workers.compute(_vanishing_run, *args, waiting=waiting)
 
 
 def _vanishing_run(cell, seq_len, hidden_size, radius, init, forget_bias, clip, threshold, lr, seed,

@@ -151,6 +151,7 @@ def warm_up(then=None):
     call then(), e.g. to compute the pages' default views."""
     if not _warming.acquire(blocking=False):
         return
+    _starting.set()
 
     def warm():
         try:
@@ -161,8 +162,32 @@ def warm_up(then=None):
             pass  # client() has logged it and every page says it (trouble())
         except Exception:  # noqa: BLE001 - logged; the first real training or page will say it too
             log.exception("warming up the training workers and the default views failed")
+        finally:
+            _starting.clear()
 
     threading.Thread(target=warm, name="rnnviz-warm-up", daemon=True).start()
+
+
+_starting = threading.Event()
+
+
+def starting():
+    """Whether the server is still starting its training workers and computing the pages' default
+    views (its first seconds): a class arriving then is not kept waiting for them (see
+    rerun_once_started)."""
+    return _starting.is_set()
+
+
+def rerun_once_started():
+    """On a page drawn while starting(): rerun it once the workers are up, so what it could not
+    wait for appears by itself."""
+
+    @st.fragment(run_every=1.0)
+    def poll():
+        if not starting():
+            st.rerun()
+
+    poll()
 
 
 def _import_torch():
@@ -239,14 +264,23 @@ def computed():
     return ResultCache(most_runs=64, most_bytes=64 * 2**20)
 
 
+def _task_key(function, args):
+    text = json.dumps([function.__module__, function.__qualname__, *args], default=str)
+    return f"{function.__name__}-" + hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def computed_already(function, *args):
+    """What compute(function, *args) would return if it is in the cache, else None: never waits."""
+    return computed().get(_task_key(function, args))
+
+
 def compute(function, *args, waiting=None):
     """function(*args) on a worker, for the course pages' short trainings, its result kept in a
     server-wide LRU cache; identical calls from any session share one task (the key is the
     function and its arguments). waiting(seconds) is called several times a second until it is
     done: a Streamlit call there lets a newer rerun (a slider moved on) interrupt the wait.
     Raises WorkersUnreachable when the scheduler cannot be reached."""
-    text = json.dumps([function.__module__, function.__qualname__, *args], default=str)
-    key = f"{function.__name__}-" + hashlib.sha256(text.encode()).hexdigest()[:24]
+    key = _task_key(function, args)
     cached = computed().get(key)
     if cached is not None:
         return cached
