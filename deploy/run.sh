@@ -31,6 +31,7 @@ cleanup() {
     rm -rf "$RUNDIR"
 }
 trap cleanup EXIT
+trap "exit 143" INT TERM  # so that Ctrl-C or a kill also runs cleanup
 
 if [ -n "$postgres" ]; then
     mkfifo "$RUNDIR/postgres-url"

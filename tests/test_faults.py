@@ -19,6 +19,7 @@ from ui import runs, workers
 def fresh_workers(monkeypatch):
     """This process's connection and caches as a server that has just started has them."""
     monkeypatch.setattr(workers, "_client", None)
+    monkeypatch.setattr(workers, "_cluster", None)
     monkeypatch.setattr(workers, "_unreachable", None)
     cache = workers.ResultCache(8, 2**20)
     monkeypatch.setattr(workers, "computed", lambda: cache)

@@ -10,7 +10,9 @@ export default function (component) {
   if (!kept.student) localStorage.setItem(student, data.student);
   const asked = (parentElement.__rnnvizAsked = parentElement.__rnnvizAsked || new Set());
   for (const [name, value] of Object.entries(kept)) {
-    const once = `${name}|${data.room}|${value}`;  // once each: the page says whether it was right
+    // once per server session: a reconnection to a restarted or another server is a new session
+    // that must be told again; within one, the page says whether it was right
+    const once = `${name}|${data.room}|${value}|${data.session}`;
     if (value && value !== data[name] && !asked.has(once)) {
       asked.add(once);
       setStateValue(name, value);

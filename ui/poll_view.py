@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from rnnviz import figures
 from ui import charts, links, presenter, state, verdicts
@@ -84,7 +85,9 @@ def _class_keys():
 def _keep_in_browser(code):
     """This browser keeps the teacher's token of the room and the student's id in its storage,
     and gives them back to a new session (a reload, another tab): see ui/class_keys.js."""
-    _class_keys()(key="poll.keys", data={"room": code, "token": _teacher_token(), "student": _student()},
+    session = get_script_run_ctx().session_id
+    _class_keys()(key="poll.keys", data={"room": code, "token": _teacher_token(), "student": _student(),
+                                         "session": session},
                   default={"token": None, "student": None},
                   on_token_change=partial(_take_kept, code), on_student_change=partial(_take_kept, code))
 

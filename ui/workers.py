@@ -35,7 +35,9 @@ def client():
     global _client, _cluster, _unreachable
     with _connecting:
         if _client is not None and _client.status in ("closing", "closed"):
-            _client = None  # it gave up on a scheduler that went away: ask again
+            if _cluster is not None:
+                _cluster.close()
+            _client = _cluster = None  # it gave up on a scheduler that went away: ask again
         if _client is None:
             if _unreachable is not None and time.monotonic() - _unreachable[0] < RECONNECT_SECONDS:
                 raise WorkersUnreachable(_unreachable[1])
@@ -275,8 +277,8 @@ def computed_already(function, *args):
 
 
 def compute(function, *args, waiting=None):
-    """function(*args) on a worker, for the course pages' short trainings, its result kept in a
-    server-wide LRU cache; identical calls from any session share one task (the key is the
+    """function(*args) on a worker, for the course pages' short trainings, its result frozen and
+    kept in a server-wide LRU cache; identical calls from any session share one task (the key is the
     function and its arguments). waiting(seconds) is called several times a second until it is
     done: a Streamlit call there lets a newer rerun (a slider moved on) interrupt the wait.
     Raises WorkersUnreachable when the scheduler cannot be reached."""
@@ -293,7 +295,7 @@ def compute(function, *args, waiting=None):
             waiting(time.monotonic() - started)
         wait_for(future, 0.2)
     try:
-        result = future.result()
+        result = frozen(future.result())
     except Exception as error:
         log.exception("the task %s%s failed", function.__qualname__, args)
         if dask.status != "running":
