@@ -55,9 +55,10 @@ def presses(page, view, setting, count):
     slider = page.locator(".rv").nth(view).locator(f'[data-setting="{setting}"] input[type=range]')
     slider.focus()
     page.evaluate("() => { window.__latency = []; window.__pressed = null; }")
+    at_top = slider.evaluate("s => Number(s.value) >= Number(s.max)")  # then down first, not into the end
     for k in range(count):
         before = page.evaluate("() => window.__latency.length")
-        slider.press("ArrowRight" if k % 4 < 2 else "ArrowLeft")
+        slider.press("ArrowRight" if (k % 4 < 2) != at_top else "ArrowLeft")
         page.wait_for_function("n => window.__latency.length > n", arg=before, timeout=10_000)
     return page.evaluate("() => window.__latency")
 

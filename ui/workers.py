@@ -17,7 +17,6 @@ from types import MappingProxyType
 
 import numpy as np
 import streamlit as st
-from distributed import WorkerPlugin
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +54,7 @@ def _connect():
     from distributed import Client, LocalCluster
 
     from rnnviz import reproducible
+    from ui.quiet_workers import QuietStreamlit
 
     address = os.environ.get(SCHEDULER_ENV)
     if address:
@@ -66,20 +66,8 @@ def _connect():
                                processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                memory_limit=0, silence_logs=40, env=reproducible.ENV)
         dask = Client(cluster)
-    dask.register_plugin(_QuietStreamlit())
+    dask.register_plugin(QuietStreamlit())
     return dask, cluster
-
-
-class _QuietStreamlit(WorkerPlugin):
-    """A training worker imports the pages' modules (a task names a function there) outside any
-    Streamlit server, and each cached function there would warn that it found no runtime."""
-
-    name = "rnnviz-quiet-streamlit"
-
-    def setup(self, worker):
-        from streamlit import logger
-
-        logger.set_log_level("error")
 
 
 _connecting = threading.Lock()
