@@ -29,6 +29,7 @@ CONTROLS = [
     ("cliff", 0, "w0"), ("cliff", 0, "lr"), ("cliff", 0, "c"), ("cliff", 0, "step"),
 ]
 LINKS = {"vanishing": "vanishing?cell=lstm", "cliff": "cliff?step=30"}  # where the control is enabled
+TABS = {"gates": "One step, one unit"}  # the tab the view is in
 
 WATCH = """() => {
     window.__latency = []; window.__runs = 0;
@@ -113,6 +114,8 @@ def main():
             for path, view, setting in CONTROLS:
                 page.goto(f"{url}/{LINKS.get(path, path)}")
                 wait_for_app(page)
+                if path in TABS:
+                    page.get_by_role("tab", name=TABS[path]).click()
                 page.evaluate(WATCH)
                 waits = presses(page, view, setting, args.presses)
                 rate, during, after = drag(page, view, setting)
