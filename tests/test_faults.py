@@ -107,3 +107,26 @@ def _connected_with_a_worker():
         return bool(workers.client().scheduler_info()["workers"])
     except (workers.WorkersUnreachable, OSError):
         return False
+
+
+def test_a_training_worker_killed_mid_run_is_replaced_and_the_run_still_finishes():
+    """The lab's run survives its worker: Dask's nanny starts a new one and the task runs again."""
+    from tests.test_runs import settings, started
+
+    dask = workers.client()
+    chosen = settings(seed=31, steps=1500, T=60)
+    outcome, steps = {}, []
+
+    def learner():
+        outcome["run"] = runs.join_or_start(chosen, lambda p: steps.append(p["step"]), lambda: None, session="a")
+
+    watching = threading.Thread(target=learner)
+    watching.start()
+    _until(lambda: len(steps) >= 2)  # under way on the worker
+    for pid in dask.run(os.getpid).values():
+        os.kill(pid, 9)
+    watching.join(timeout=180)
+    assert not watching.is_alive(), "the learner is still waiting"
+    assert outcome["run"]["finished"]
+    assert len(outcome["run"]["runs"]["RNN (tanh)"]["loss"]) == 1500
+    assert started(runs.run_key(chosen)) == 2  # killed once under way, then run again whole

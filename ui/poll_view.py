@@ -8,6 +8,7 @@ stored in ui/polls.py.
 """
 
 import html
+import logging
 import secrets
 from functools import lru_cache, partial
 from pathlib import Path
@@ -20,6 +21,7 @@ from rnnviz import figures
 from ui import charts, links, presenter, state, verdicts
 from ui.polls import PollError, normal_code, open_store, shown_code
 
+log = logging.getLogger(__name__)
 REFRESH_SECONDS = 3  # how often a poll box re-reads the count: a fragment rerun, not a page rerun
 ROOM = "poll.room"
 SETTINGS_OF = {"hidden_state": "hidden"}  # a lesson's settings in ui/settings.py, where the names differ
@@ -245,6 +247,7 @@ def _poll_box(poll, code):
         revealed = polls.revealed(code, poll.id)
         counts = polls.counts(code, poll.id)
     except Exception as error:  # noqa: BLE001 - a store that cannot answer must not break the page
+        log.exception("the class poll %s of room %s cannot be read", poll.id, code)
         st.caption(f"The class poll cannot be read just now ({type(error).__name__}).")
         return
     answered = sum(counts.values())
