@@ -15,7 +15,9 @@ export default function (component) {
     const once = `${name}|${data.room}|${value}|${data.session}`;
     if (value && value !== data[name] && !asked.has(once)) {
       asked.add(once);
-      setStateValue(name, value);
+      // with the session in it, so that a new session hears it even if the value is what this
+      // page sent an earlier one (the same value again would not count as a change)
+      setStateValue(name, `${value}|${data.session}`);
     }
   }
 }

@@ -96,7 +96,7 @@ def _keep_in_browser(code):
 
 def _take_kept(code):
     kept = st.session_state.get("poll.keys") or {}
-    token, student = kept.get("token"), kept.get("student") or ""
+    token, student = ((kept.get(name) or "").split("|")[0] for name in ("token", "student"))
     if token and store().is_teacher(code, token):
         st.session_state["poll.teacher"] = token
     if len(student) == 16 and all(c in "0123456789abcdef" for c in student):
