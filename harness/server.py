@@ -19,6 +19,17 @@ PAGES = {"home": "", "hidden": "hidden-state", "unrolled": "unrolled",
          "vanishing": "vanishing", "gates": "gates", "lab": "lab", "cliff": "cliff"}
 
 
+def require_chromium():
+    """At the top of a browser-test module: skip it, with the reason, where Chromium is missing;
+    in CI (where .ci/run installs it) that is a failure instead."""
+    import pytest
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs it with apt")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

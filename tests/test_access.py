@@ -3,17 +3,11 @@ page: at a laptop's size, on a phone, in presenter mode, with a guess open and i
 (the student's page before and after the reveal). Then what a screen reader is given: every chart
 is one image named by its finding, not its tick labels."""
 
-import os
-from pathlib import Path
-
 import pytest
 
-from harness.server import CHROMIUM, PAGES, chromium, streamlit_server, wait_for_app, wait_until_warm
+from harness.server import PAGES, require_chromium, streamlit_server, wait_for_app
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs it with apt")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402  (after the skip: it needs playwright)
 from playwright.sync_api import expect  # noqa: E402
@@ -29,13 +23,6 @@ def app_url(tmp_path_factory):
     polls = tmp_path_factory.mktemp("polls") / "polls.sqlite"
     with streamlit_server(env={"RNNVIZ_POLLS": str(polls)}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    with chromium() as b:
-        wait_until_warm(b, app_url)
-        yield b
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ other host, no exception is shown, the first chart is on a laptop's first screen
 trains, pauses and stops as it says. (The live views, moved by keyboard and pointer and reopened
 from a link: tests/test_live_views.py.)"""
 
-import os
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -11,28 +10,12 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from harness.server import CHROMIUM, PAGES, ROOT, chromium, streamlit_server, wait_for_app, wait_until_warm
+from harness.server import PAGES, ROOT, require_chromium, streamlit_server, wait_for_app
 from rnnviz.model import CELL_COLOURS
 
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs it with apt")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    with chromium() as b:
-        wait_until_warm(b, app_url)
-        yield b
+require_chromium()
 
 
 def open_page(browser, url, path, size=(1400, 900)):

@@ -3,22 +3,17 @@
 random settings, to 1e-9 relative in float64. If either side's equations change alone, this
 fails."""
 
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 import rnnviz
-from harness.server import CHROMIUM, chromium
+from harness.server import chromium, require_chromium
 from rnnviz import cliff
 from ui import live
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs it with apt")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 CELLS = [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
 CASES = 60  # per cell

@@ -3,8 +3,6 @@ engine's (or PyTorch's) at the settings on screen; a key press or a drag redraws
 no page run on the server until the move ends; then the address bar holds the new settings, and
 opening that link draws the same numbers."""
 
-import os
-from pathlib import Path
 from urllib.parse import parse_qsl, urlparse
 
 import numpy as np
@@ -12,28 +10,12 @@ import pytest
 import torch
 from playwright.sync_api import expect
 
-from harness.server import CHROMIUM, PAGES, chromium, streamlit_server, wait_for_app, wait_until_warm
+from harness.server import PAGES, require_chromium, wait_for_app
 from rnnviz import analysis, cliff
 from ui import compute, gates_view
 from ui.settings import defaults
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs it with apt")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    with chromium() as b:
-        wait_until_warm(b, app_url)
-        yield b
+require_chromium()
 
 
 @pytest.fixture
