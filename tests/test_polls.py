@@ -153,9 +153,6 @@ def test_a_figure_that_shows_the_answer_waits_for_the_reveal_on_a_students_scree
 def class_store(where, monkeypatch):
     """The app's store, on SQLite and on PostgreSQL in turn."""
     monkeypatch.setenv(polls.POLLS_ENV, where)
-    poll_view.store.clear()
-    yield
-    poll_view.store.clear()
 
 
 def test_a_teacher_and_three_students_complete_a_poll_on_the_vanishing_page(class_store):

@@ -69,9 +69,6 @@ def test_the_labs_predicts_are_judged_by_the_finished_run_on_screen():
 @pytest.fixture
 def class_store(tmp_path, monkeypatch):
     monkeypatch.setenv(polls.POLLS_ENV, str(tmp_path / "class.sqlite"))
-    poll_view.store.clear()
-    yield
-    poll_view.store.clear()
 
 
 def test_a_guess_is_checked_against_the_experiment_on_screen(class_store):

@@ -27,8 +27,8 @@ ROOM = "poll.room"
 SETTINGS_OF = {"hidden_state": "hidden"}  # a lesson's settings in ui/settings.py, where the names differ
 
 
-@st.cache_resource
 def store():
+    """The store RNNVIZ_POLLS names, one per process (open_store keeps it)."""
     return open_store()
 
 
