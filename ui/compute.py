@@ -12,11 +12,11 @@ import torch
 
 import rnnviz
 import rnnviz.experiments
-from ui import workers
-from ui.settings import PAGES, defaults
+from ui import state, workers
+from ui.settings import defaults
 
 CACHE = dict(max_entries=64, ttl=3600, show_spinner=False)
-LONGEST_VANISHING = int(next(s for s in PAGES["vanishing"] if s.name == "T").high)  # the page's longest T
+LONGEST_VANISHING = int(state.row("vanishing", "T").high)  # the page's longest T
 
 
 def hidden_state_trace(numbers, hidden_size, activation, scale, seed):
@@ -36,7 +36,7 @@ def hidden_live(seed):
     scale after drawing)."""
     from ui import live
 
-    sizes = next(s for s in PAGES["hidden"] if s.name == "H")
+    sizes = state.row("hidden", "H")
     return {"draw": f"hidden|{seed}",
             "models": [live.model_data(rnnviz.Model("rnn", 1, hidden_size, 1, seed=seed, dtype=torch.float64))
                        for hidden_size in range(int(sizes.low), int(sizes.high) + 1)]}
@@ -69,8 +69,7 @@ def unrolled_live(seed):
     with the radius it was drawn with, as Model rescales it) and the sine wave of every length."""
     from ui import live
 
-    sizes = next(s for s in PAGES["unrolled"] if s.name == "H")
-    lengths = next(s for s in PAGES["unrolled"] if s.name == "T")
+    sizes, lengths = state.row("unrolled", "H"), state.row("unrolled", "T")
     models = []
     for hidden_size in range(1, int(sizes.high) + 1):
         model = rnnviz.Model("rnn", 1, hidden_size, 1, seed=seed, dtype=torch.float64)
