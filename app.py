@@ -9,7 +9,8 @@ def main():
     import streamlit as st
     import torch
 
-    from ui import access, compute, memory, poll_view, presenter, state, workers
+    from ui import access, compute, lecture_view, memory, poll_view, presenter, state, workers
+    from ui.pages import BY_PATH, COURSE
     from ui.settings import SEED
 
     torch.set_num_threads(1)
@@ -24,22 +25,10 @@ def main():
     # The pages live in course/, not pages/: Streamlit 1.67 treats a pages/ folder as its legacy
     # multipage app until this file's st.navigation has run once, so a shared link opened first
     # on a fresh server would show a bare page without the shared sidebar or the link handling.
-    pages = [  # (page, the key of its settings in ui/settings.py)
-        (st.Page("course/home.py", title="Start here", default=True), None),
-        (st.Page("course/hidden_state.py", title="1. The hidden state",
-                 url_path="hidden-state"), "hidden"),
-        (st.Page("course/unrolled.py", title="2. Unrolled network & BPTT",
-                 url_path="unrolled"), "unrolled"),
-        (st.Page("course/vanishing.py", title="3. Vanishing & exploding gradients",
-                 url_path="vanishing"), "vanishing"),
-        (st.Page("course/gates.py", title="4. LSTM & GRU gates", url_path="gates"), "gates"),
-        (st.Page("course/lab.py", title="5. Training lab", url_path="lab"), "lab"),
-        (st.Page("course/cliff.py", title="6. Exploding gradients & clipping", url_path="cliff"),
-         "cliff"),
-    ]
-
-    page = st.navigation([p for p, _ in pages])
-    settings_key = next(key for p, key in pages if p.url_path == page.url_path)
+    page = st.navigation([st.Page(p.script, title=p.title, url_path=p.url_path or None, default=not p.url_path)
+                          for p in COURSE])
+    lecture_view.follow(page.url_path)  # a class following a deck: the teacher's step first
+    settings_key = BY_PATH[page.url_path].settings
     if settings_key:
         state.page_settings(settings_key)  # before any widget, so a link can set them all
 
@@ -51,9 +40,11 @@ def main():
                   help="Every setting on every page back to where the course starts.")
         presenter.switch()
         poll_view.sidebar()
+        lecture_view.sidebar(page.url_path)
         link = st.container()
 
     poll_view.banner()
+    lecture_view.bar(page.url_path)
     problem = workers.trouble()  # never waits: what the last attempt to reach the workers found
     if problem:
         st.warning(problem)

@@ -1,10 +1,10 @@
 import streamlit as st
 
 from ui import glance, lesson
+from ui.pages import LESSON_PAGES
 from ui.settings import SEED
 
-PAGES = ["course/hidden_state.py", "course/unrolled.py", "course/vanishing.py", "course/gates.py",
-         "course/lab.py", "course/cliff.py"]
+PAGES = [page.script for page in LESSON_PAGES]
 
 text = lesson.page_header("home")
 lesson.show_more(text)

@@ -9,11 +9,10 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from ui import access, workers
+from ui.pages import COURSE
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE_FILES = {"home": "course/home.py", "hidden": "course/hidden_state.py",
-              "unrolled": "course/unrolled.py", "vanishing": "course/vanishing.py",
-              "gates": "course/gates.py", "lab": "course/lab.py", "cliff": "course/cliff.py"}
+PAGE_FILES = {page.settings or "home": page.script for page in COURSE}
 
 
 def open_page(name, query=None):

@@ -11,12 +11,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+from ui.pages import COURSE
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGES = {"home": "", "hidden": "hidden-state", "unrolled": "unrolled",
-         "vanishing": "vanishing", "gates": "gates", "lab": "lab", "cliff": "cliff"}
+PAGES = {page.settings or "home": page.url_path for page in COURSE}  # name -> its address
 
 
 def require_chromium():
@@ -110,7 +111,8 @@ def wait_for_app(page, timeout=90_000):
             const vega = document.querySelectorAll('[data-testid="stVegaLiteChart"]');
             const vegaDrawn = document.querySelectorAll(
                 '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg');
-            const live = document.querySelectorAll('[data-testid="stMain"] [data-testid^="stBidiComponent"]');
+            const live = [...document.querySelectorAll('[data-testid="stMain"] [data-testid^="stBidiComponent"]')]
+                .filter((element) => !element.closest('.st-key-deck-keys'));  // the clicker's keys draw nothing
             const liveDrawn = document.querySelectorAll('.rv[data-redraws]');
             return drawn.length >= plotly.length && vegaDrawn.length >= vega.length && liveDrawn.length >= live.length;
         }""", timeout=timeout)

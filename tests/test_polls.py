@@ -89,6 +89,40 @@ def test_a_room_expires_and_its_answers_are_deleted(where):
     assert store.counts(code, "p") == {}
 
 
+def test_a_rooms_deck_and_step_are_the_teachers_to_set_and_every_box_reads_them(store, where):
+    code = store.open_room("teacher")
+    assert store.lecture(code) is None
+    with pytest.raises(polls.PollError, match="Only the session"):
+        store.present(code, "a student", "# deck")
+    store.present(code, "teacher", "# deck")
+    store.move(code, "teacher", 3)
+    with pytest.raises(polls.PollError, match="Only the session"):
+        store.move(code, "a student", 0)
+    assert type(store)(where).lecture(code) == ("# deck", 3)  # another box (or process) on the same store
+    store.present(code, "teacher", "# another deck")  # a new deck starts at its first step
+    assert store.lecture(code) == ("# another deck", 0)
+    store.stop_presenting(code, "teacher")
+    assert store.lecture(code) is None
+
+
+def test_concept_check_answers_are_one_set_per_student_and_phase_and_go_with_the_room(where):
+    now = [time.time()]
+    store = type(polls.open_store(where))(where, clock=lambda: now[0])
+    code = store.open_room("teacher")
+    store.present(code, "teacher", "# deck")
+    store.check(code, "before", "ana", {1: True, 2: False})
+    store.check(code, "before", "ana", {1: False, 2: False})  # sent again: replaces the first
+    store.check(code, "after", "ana", {1: True, 2: True})
+    assert store.check_rows(code) == [("after", "ana", 1, True), ("after", "ana", 2, True),
+                                      ("before", "ana", 1, False), ("before", "ana", 2, False)]
+    now[0] += polls.ROOM_SECONDS + 1
+    with pytest.raises(polls.PollError, match="ended"):
+        store.check(code, "after", "ben", {1: True})
+    assert store.lecture(code) is None
+    store.purge()
+    assert store.check_rows(code) == []
+
+
 def test_rooms_and_answers_are_capped_and_codes_cannot_be_guessed(store, monkeypatch):
     monkeypatch.setattr(polls, "MOST_ROOMS", 2)
     monkeypatch.setattr(polls, "MOST_ANSWERS", 3)

@@ -52,12 +52,12 @@ def link_flags():
     return {"room": shown_code(code)}
 
 
-def _student():
+def student():
     """This browser's random id for its answers (kept in its storage: see _keep_in_browser)."""
     return st.session_state.setdefault("poll.student", secrets.token_hex(8))
 
 
-def _teacher_token():
+def teacher_token():
     return st.session_state.get("poll.teacher")
 
 
@@ -88,7 +88,7 @@ def _keep_in_browser(code):
     """This browser keeps the teacher's token of the room and the student's id in its storage,
     and gives them back to a new session (a reload, another tab): see ui/class_keys.js."""
     session = get_script_run_ctx().session_id
-    _class_keys()(key="poll.keys", data={"room": code, "token": _teacher_token(), "student": _student(),
+    _class_keys()(key="poll.keys", data={"room": code, "token": teacher_token(), "student": student(),
                                          "session": session},
                   default={"token": None, "student": None},
                   on_token_change=partial(_take_kept, code), on_student_change=partial(_take_kept, code))
@@ -114,7 +114,7 @@ def sidebar():
                   help="Opens a class session: students who open this page's link answer each "
                        "Predict question on their own device, and this page counts the answers.")
     else:
-        teacher = store().is_teacher(code, _teacher_token())
+        teacher = store().is_teacher(code, teacher_token())
         st.caption(f"{'Your' if teacher else 'In'} class session {shown_code(code)}"
                    + (": share the link below" if teacher else ""))
         st.button("Leave the class session", on_click=_leave_room, width="stretch")
@@ -136,7 +136,7 @@ def banner():
         st.warning(f"Class session {shown_code(code)} has ended (a session lasts four hours) or is "
                    "unknown here. Ask your teacher for a new link; everything else works as usual.")
         return
-    if store().is_teacher(code, _teacher_token()):
+    if store().is_teacher(code, teacher_token()):
         base, warning = links.for_class(st.context.url)
         link = f"{base}{urlsplit(st.context.url or '').path}?room={shown_code(code)}"
         if warning:
@@ -158,7 +158,7 @@ def withheld(polls):
     shows) is still unrevealed; then the figure is held back and a note says why. The poll box
     reruns the page once its poll is revealed."""
     code = room()
-    if code is None or not polls or not store().room_open(code) or store().is_teacher(code, _teacher_token()):
+    if code is None or not polls or not store().room_open(code) or store().is_teacher(code, teacher_token()):
         return False
     waiting = [poll.id for poll in polls if not store().revealed(code, poll.id)]
     if not waiting:
@@ -258,19 +258,19 @@ def _poll_box(poll, code):
         right = _right(poll)
         charts.plotly(st, figures.poll_answers(poll.choices, counts, right),
                       config={"displayModeBar": False}, key=f"poll.chart.{poll.id}")
-        mine = polls.my_answer(code, poll.id, _student())
+        mine = polls.my_answer(code, poll.id, student())
         if mine in poll.choices:
             st.markdown(f"You predicted **{mine}**: " + ("✓ that is what the experiment shows." if mine == right
                                                          else "✗ the experiment shows something else."))
         st.caption(f"{answered} answered. ✓ marks what the experiment shows: now try it and see.")
         _experiment_button(poll, f"poll.experiment.{poll.id}")
         return
-    if polls.is_teacher(code, _teacher_token()):
+    if polls.is_teacher(code, teacher_token()):
         st.markdown(f"**{answered}** {'student has' if answered == 1 else 'students have'} answered.")
         st.button("Reveal the class's answers", key=f"poll.reveal.{poll.id}", on_click=_reveal,
                   args=(poll, code))
         return
-    mine = polls.my_answer(code, poll.id, _student())
+    mine = polls.my_answer(code, poll.id, student())
     st.radio("Your prediction (you can change it until the answers are revealed):", poll.choices,
              index=poll.choices.index(mine) if mine in poll.choices else None,
              key=f"poll.answer.{poll.id}", on_change=_answer, args=(poll, code))
@@ -280,13 +280,13 @@ def _poll_box(poll, code):
 def _answer(poll, code):
     chosen = st.session_state.get(f"poll.answer.{poll.id}")
     try:
-        store().answer(code, poll.id, _student(), chosen, poll.choices)
+        store().answer(code, poll.id, student(), chosen, poll.choices)
     except PollError as error:
         st.session_state["poll.notice"] = str(error)
 
 
 def _reveal(poll, code):
     try:
-        store().reveal(code, poll.id, _teacher_token())
+        store().reveal(code, poll.id, teacher_token())
     except PollError as error:
         st.session_state["poll.notice"] = str(error)

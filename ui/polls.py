@@ -1,4 +1,5 @@
-"""Class polls: a room a teacher opens, students' answers to each Predict prompt, the reveal.
+"""Class polls: a room a teacher opens, students' answers to each Predict prompt, the reveal; the
+deck the room follows and its step (ui/lecture_view.py); the concept check's answers, right or wrong.
 
 Storage sits behind one small interface, PollStore, with two implementations of the same SQL
 (SQLStore): SQLiteStore, the embedded default, one file in WAL mode, created on first use, shared
@@ -25,6 +26,7 @@ POLLS_ENV = "RNNVIZ_POLLS"
 ROOM_SECONDS = 4 * 3600          # a room, its answers with it, is deleted this long after it opened
 MOST_ROOMS = 500                 # open at once on one store
 MOST_ANSWERS = 5000              # per room: 60 students x every poll of the course, twice over
+MOST_CHECK_ANSWERS = 20000       # per room: 300 students x 10 questions, before and after, three times over
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a projector
 CODE_LENGTH = 8                  # 32^8 ~ 1e12 codes: not guessable in practice
 
@@ -42,6 +44,12 @@ class PollStore(Protocol):
     def reveal(self, code: str, poll: str, teacher_token: str) -> None: ...
     def revealed(self, code: str, poll: str) -> bool: ...
     def is_teacher(self, code: str, teacher_token: str) -> bool: ...
+    def present(self, code: str, teacher_token: str, deck: str) -> None: ...
+    def move(self, code: str, teacher_token: str, step: int) -> None: ...
+    def stop_presenting(self, code: str, teacher_token: str) -> None: ...
+    def lecture(self, code: str) -> tuple | None: ...
+    def check(self, code: str, phase: str, student: str, marks: dict) -> None: ...
+    def check_rows(self, code: str) -> list: ...
 
 
 def normal_code(text):
@@ -81,7 +89,11 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS answers (code TEXT, poll TEXT, student TEXT, answer TEXT, "
     "PRIMARY KEY (code, poll, student))",
     "CREATE TABLE IF NOT EXISTS reveals (code TEXT, poll TEXT, PRIMARY KEY (code, poll))",
+    "CREATE TABLE IF NOT EXISTS lectures (code TEXT PRIMARY KEY, deck TEXT NOT NULL, step INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS checks (code TEXT, phase TEXT, student TEXT, question INTEGER, "
+    "correct INTEGER, PRIMARY KEY (code, phase, student, question))",
 )
+ROOM_TABLES = ("answers", "reveals", "lectures", "checks")  # what a room's expiry deletes with it
 
 
 class SQLStore:
@@ -106,7 +118,7 @@ class SQLStore:
         def delete(run):
             gone = "SELECT code FROM rooms WHERE expires <= ?"
             now = self.clock()
-            for table in ("answers", "reveals"):
+            for table in ROOM_TABLES:
                 run(f"DELETE FROM {table} WHERE code IN ({gone})", now)
             run("DELETE FROM rooms WHERE expires <= ?", now)
         self._write(delete)
@@ -163,6 +175,49 @@ class SQLStore:
 
     def revealed(self, code, poll):
         return bool(self._read("SELECT 1 FROM reveals WHERE code = ? AND poll = ?", code, poll))
+
+    def present(self, code, teacher_token, deck):
+        """The room follows `deck` (its text) from its first step."""
+        if not self.is_teacher(code, teacher_token):
+            raise PollError("Only the session that opened this class session can present a deck to it.")
+        self._write(lambda run: run("INSERT INTO lectures VALUES (?, ?, 0) ON CONFLICT (code) "
+                                    "DO UPDATE SET deck = excluded.deck, step = 0", code, deck))
+
+    def move(self, code, teacher_token, step):
+        """The room's deck at step `step` (counted from 0)."""
+        if not self.is_teacher(code, teacher_token):
+            raise PollError("Only the session that opened this class session can move its deck.")
+        self._write(lambda run: run("UPDATE lectures SET step = ? WHERE code = ?", int(step), code))
+
+    def stop_presenting(self, code, teacher_token):
+        if not self.is_teacher(code, teacher_token):
+            raise PollError("Only the session that opened this class session can stop its deck.")
+        self._write(lambda run: run("DELETE FROM lectures WHERE code = ?", code))
+
+    def lecture(self, code):
+        """(the deck's text, its step) that the room follows, or None."""
+        rows = self._read("SELECT l.deck, l.step FROM lectures l JOIN rooms r ON r.code = l.code "
+                          "WHERE l.code = ? AND r.expires > ?", code, self.clock())
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def check(self, code, phase, student, marks):
+        """A student's concept check in `phase`: {question number: answered right}. Sent again,
+        it replaces the first."""
+        def replace(run):
+            if not run("SELECT 1 FROM rooms WHERE code = ? AND expires > ?", code, self.clock()):
+                raise PollError("This class session has ended, or its code is unknown.")
+            run("DELETE FROM checks WHERE code = ? AND phase = ? AND student = ?", code, phase, student)
+            if run("SELECT COUNT(*) FROM checks WHERE code = ?", code)[0][0] + len(marks) > MOST_CHECK_ANSWERS:
+                raise PollError("This class session holds as many answers as it allows.")
+            for question, right in marks.items():
+                run("INSERT INTO checks VALUES (?, ?, ?, ?, ?)", code, phase, student, int(question), int(bool(right)))
+        self._write(replace)
+
+    def check_rows(self, code):
+        """Every concept-check answer of the room: (phase, student, question, right)."""
+        return [(phase, student, question, bool(right)) for phase, student, question, right in self._read(
+            "SELECT phase, student, question, correct FROM checks WHERE code = ? ORDER BY phase, student, question",
+            code)]
 
 
 class SQLiteStore(SQLStore):

@@ -241,6 +241,10 @@ PAGES = {
         Setting("t", "Time step t", "int", 1, 1, 60, 1),
         Setting("unit", "Hidden unit", "int", 1, 1, 8, 1),
     ),
+    "check": (
+        Setting("phase", "Which check", "choice", "before", choices=("before", "after", "results"),
+                labels={"before": "before the course", "after": "after the course", "results": "the gain"}),
+    ),
 }
 
 

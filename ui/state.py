@@ -191,6 +191,15 @@ def apply(page, raw):
         st.session_state[key(page, setting)] = _stored(setting, value)
 
 
+def take_link(page, query):
+    """Every setting of `page` (the seed among them) as a link with `query` ({name: text}) sets
+    it: the link's value, clamped, or the default where the link is silent."""
+    for setting in _all_settings(page):
+        value = setting.parse(query[setting.name])[0] if setting.name in query else setting.default
+        st.session_state[key(page, setting)] = _stored(setting, value)
+        st.session_state.pop(key(page, setting) + ".text", None)
+
+
 def reset_all():
     """on_click of "Reset to defaults": runs before the script, so widgets take the values."""
     for page in PAGES:

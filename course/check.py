@@ -1,0 +1,3 @@
+from ui import check_view
+
+check_view.page()

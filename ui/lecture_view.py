@@ -1,0 +1,271 @@
+"""A lecture from one room: the teacher presents a deck (ui/deck.py) to the class session, and
+every student's device follows the teacher's step.
+
+The room's deck and its current step live in the poll store (ui/polls.py), so every box of a class
+sees them. The teacher moves with buttons or the keys a presentation clicker sends (Right, Left,
+Page Down, Page Up, Space: ui/deck_keys.js); each session remembers the step it last followed,
+and a page run that finds the room at another step takes the step's view exactly as its link holds
+it (follow()). A student's page asks the store once a second (a fragment, not a page run) and
+reruns only when the step has changed. A student can leave to explore and come back with one
+press; their own settings are theirs, and the teacher's view never reads them.
+"""
+
+import hashlib
+import logging
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from ui import deck as decks
+from ui import lesson, poll_view, presenter, state
+from ui.pages import BY_PATH
+from ui.polls import PollError
+from ui.settings import quoted
+
+log = logging.getLogger(__name__)
+WATCH_SECONDS = 1      # how often a student's page asks whether the teacher has moved
+FOLLOWED = "deck.followed"   # the (deck, step) this session last took the view of
+SHOWN = "deck.shown"         # the (deck, step) its bar last showed
+EXPLORING = "deck.exploring"
+DRAFT = "deck.draft"         # the teacher's own deck, as text
+
+
+@lru_cache(maxsize=64)
+def _parsed(text):
+    return decks.parse(text)
+
+
+@st.cache_data(ttl=WATCH_SECONDS / 4, max_entries=1000, show_spinner=False)
+def _recent(code):
+    """The room's (deck text, step), read at most four times a second per server process however
+    many students ask: the class's once-a-second questions cost the store little."""
+    return poll_view.store().lecture(code)
+
+
+def _lecture(code, fresh=False):
+    """(Deck, step, its key) that the room follows, or None."""
+    found = poll_view.store().lecture(code) if fresh else _recent(code)
+    if found is None:
+        return None
+    text, step = found
+    try:
+        deck = _parsed(text)
+    except decks.DeckError:  # checked when presented: only a deck stored by another version of rnnviz
+        log.exception("room %s follows a deck that does not parse", code)
+        return None
+    step = min(max(step, 0), len(deck.steps) - 1)
+    return deck, step, (hashlib.sha1(text.encode()).hexdigest()[:12], step)
+
+
+def _teaching(code):
+    return poll_view.store().is_teacher(code, poll_view.teacher_token())
+
+
+def follow(here):
+    """Before the page's settings are read: if the room has moved to a step this session has not
+    followed yet (and it is not exploring), show that step's view."""
+    code = poll_view.room()
+    if code is None:
+        return
+    teacher = _teaching(code)
+    now = _lecture(code, fresh=teacher)
+    if now is None or st.session_state.get(FOLLOWED) == now[2]:
+        return
+    if st.session_state.get(EXPLORING) and not teacher:
+        return
+    deck, step, key = now
+    st.session_state[FOLLOWED] = key
+    _show(deck.steps[step], here)
+
+
+def _show(step, here):
+    """Take the step's view as its link holds it: every setting it names, the rest at its default."""
+    page = BY_PATH[step.page]
+    query = dict(step.query)
+    if page.settings:
+        state.take_link(page.settings, query)
+    flags = {name: st.query_params[name] for name in ("present", "room") if name in st.query_params}
+    if step.page != here:
+        st.switch_page(page.script, query_params=query | flags)
+    if "show" in query:
+        st.query_params["show"] = query["show"]
+    else:
+        st.query_params.pop("show", None)
+
+
+def bar(here):
+    """At the top of every page in a room that follows a deck: the teacher's step, notes and
+    moves; a student's place in the lecture, and the way out of it and back."""
+    code = poll_view.room()
+    if code is None or not poll_view.in_class():
+        return
+    teacher = _teaching(code)
+    now = _lecture(code, fresh=teacher)
+    if now is None:
+        return
+    deck, step, key = now
+    st.session_state[SHOWN] = key
+    current = deck.steps[step]
+    where = f"Step {step + 1} of {len(deck.steps)}: {quoted(current.title, limit=80)}"
+    if teacher:
+        _teacher_bar(code, deck, step, where)
+    else:
+        _student_bar(where, on_step=here == current.page and st.session_state.get(FOLLOWED) == key)
+        _watch(code)
+    for poll in _quiz_polls(current):
+        poll_view.show(poll)
+
+
+def _teacher_bar(code, deck, step, where):
+    _keys()(key="deck.keys", on_move_change=lambda: _move(code, (st.session_state.get("deck.keys") or {}).get("move")))
+    text, back, forward = st.columns([6, 1, 1], vertical_alignment="center")
+    text.markdown(f"**{where}**")
+    back.button("◀ Back", key="deck.back", on_click=_move, args=(code, -1), disabled=step == 0, width="stretch",
+                help="Or press Left or Page Up (a presentation clicker's keys).")
+    forward.button("Next ▶", key="deck.next", on_click=_move, args=(code, 1), type="primary",
+                   disabled=step == len(deck.steps) - 1, width="stretch",
+                   help="Or press Right, Page Down or Space (a presentation clicker's keys).")
+    current = deck.steps[step]
+    # closed while presenting: the projector shows the room what the teacher's screen shows
+    with st.expander("Your notes for this step", expanded=not presenter.active()):
+        if current.notes:
+            st.markdown(current.notes)
+        asked = [_poll_text(current, name) for name in current.polls]
+        if asked:
+            st.markdown("Poll on this step: " + "; ".join(asked))
+        if step + 1 < len(deck.steps):
+            st.caption(f"Next: {quoted(deck.steps[step + 1].title, limit=80)}")
+    notice = st.session_state.pop("deck.notice", None)
+    if notice:
+        st.error(notice)
+
+
+def _student_bar(where, on_step):
+    text, button = st.columns([5, 2], vertical_alignment="center")
+    if st.session_state.get(EXPLORING):
+        text.markdown(f"You are exploring on your own. The class is at {where[0].lower()}{where[1:]}")
+        button.button("Back to the class", key="deck.back_to_class", type="primary", on_click=_rejoin,
+                      width="stretch")
+    else:
+        text.markdown(f"Following your teacher: {where[0].lower()}{where[1:]}" if on_step else
+                      f"Following your teacher, who is at {where[0].lower()}{where[1:]}")
+        button.button("Explore on my own", key="deck.explore", on_click=st.session_state.__setitem__,
+                      args=(EXPLORING, True), width="stretch",
+                      help="Your page stops following the teacher until you press “Back to the class”.")
+
+
+def _rejoin():
+    st.session_state[EXPLORING] = False
+    st.session_state.pop(FOLLOWED, None)  # so that follow() takes the class's step again
+
+
+@st.fragment(run_every=WATCH_SECONDS)
+def _watch(code):
+    """Once a second: has the room moved since this page was drawn? Then draw it again."""
+    try:
+        now = _lecture(code)
+    except Exception:  # noqa: BLE001 - a store that cannot answer must not break the page
+        log.exception("the lecture of room %s cannot be read", code)
+        return
+    if now is not None and now[2] != st.session_state.get(SHOWN) or now is None and SHOWN in st.session_state:
+        st.rerun()
+
+
+def _move(code, delta):
+    if delta not in (-1, 1):
+        return
+    now = _lecture(code, fresh=True)
+    if now is None:
+        return
+    deck, step, _ = now
+    try:
+        poll_view.store().move(code, poll_view.teacher_token(), min(max(step + delta, 0), len(deck.steps) - 1))
+    except PollError as error:
+        st.session_state["deck.notice"] = str(error)
+
+
+@lru_cache(maxsize=None)
+def _keys():
+    script = (Path(__file__).resolve().parent / "deck_keys.js").read_text(encoding="utf-8")
+    return st.components.v2.component("rnnviz_deck_keys", js=script, isolate_styles=False)
+
+
+def _quiz_polls(step):
+    """The step's quiz questions, asked as class polls (a Predict prompt is asked by its page)."""
+    page = BY_PATH[step.page]
+    if not page.lesson:
+        return []
+    text = lesson.load(page.lesson)
+    found = []
+    for name in step.polls:
+        if name.startswith("quiz "):
+            number = int(name.split()[1])
+            question = text.questions[number - 1]
+            found.append(lesson.Poll(f"{page.lesson}.quiz.{number}", question.text,
+                                     tuple(a for a, _, _ in question.answers),
+                                     next(a for a, right, _ in question.answers if right), {}))
+    return found
+
+
+def _poll_text(step, name):
+    if name.startswith("quiz "):
+        return f"question {name.split()[1]} of the page's quiz (below the step bar)"
+    poll = next(p for p in lesson.every_poll(lesson.load(BY_PATH[step.page].lesson)) if p.id == name)
+    return poll.text.replace("**Predict:** ", "")
+
+
+def sidebar(url_path):
+    """For the teacher of a class session: present a deck, stop it, make one of their own."""
+    code = poll_view.room()
+    if code is None or not _teaching(code):
+        return
+    st.markdown("**Present a deck**")
+    now = _lecture(code, fresh=True)
+    if now is not None:
+        st.caption(f"Presenting “{quoted(now[0].title)}”: the class follows your steps.")
+        st.button("Stop presenting", key="deck.stop", on_click=_stop, args=(code,), width="stretch")
+    choices = list(decks.shipped()) + ["My own deck (below)"]
+    chosen = st.selectbox("Deck", choices, key="deck.choice")
+    st.button("Present this deck", key="deck.present", on_click=_present, args=(code, chosen), type="primary",
+              width="stretch", help="The class's devices follow from its first step; move with the "
+                                    "buttons at the top, or the keys a presentation clicker sends.")
+    with st.expander("My own deck"):
+        upload = st.file_uploader("Open a deck file", type=["deck", "txt", "md"], key="deck.file")
+        if upload is not None and st.session_state.get("deck.file_seen") != upload.file_id:
+            st.session_state["deck.file_seen"] = upload.file_id
+            st.session_state[DRAFT] = upload.getvalue().decode("utf-8", errors="replace")
+        st.session_state.setdefault(DRAFT, "# My lecture\n")
+        st.button("Add this view as a step", key="deck.add", on_click=_add_view, args=(url_path,),
+                  width="stretch")
+        st.text_area("The deck's text (its format: the README's “Decks”)", key=DRAFT, height=220)
+        st.download_button("Download this deck", st.session_state[DRAFT], file_name="my-lecture.deck",
+                           mime="text/plain", key="deck.download", width="stretch")
+    notice = st.session_state.pop("deck.sidebar_notice", None)
+    if notice:
+        st.error(notice)
+
+
+def _add_view(url_path):
+    """on_click: the view on screen (as the address bar holds it) as the draft's last step."""
+    link = f"{url_path}?{urlencode(dict(st.query_params.items()))}"
+    draft = st.session_state.get(DRAFT, "# My lecture\n").rstrip("\n")
+    st.session_state[DRAFT] = draft + "\n\n" + decks.step_text(BY_PATH[url_path].title, link)
+
+
+def _present(code, chosen):
+    text = decks.shipped().get(chosen, st.session_state.get(DRAFT, ""))
+    try:
+        decks.parse(text)
+        poll_view.store().present(code, poll_view.teacher_token(), text)
+        st.session_state.pop(FOLLOWED, None)  # from its first step, even if it is the deck that ran before
+    except (decks.DeckError, PollError) as error:
+        st.session_state["deck.sidebar_notice"] = f"This deck cannot be presented:\n\n{error}"
+
+
+def _stop(code):
+    try:
+        poll_view.store().stop_presenting(code, poll_view.teacher_token())
+    except PollError as error:
+        st.session_state["deck.sidebar_notice"] = str(error)
