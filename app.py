@@ -27,6 +27,7 @@ def main():
     # on a fresh server would show a bare page without the shared sidebar or the link handling.
     page = st.navigation([st.Page(p.script, title=p.title, url_path=p.url_path or None, default=not p.url_path)
                           for p in COURSE])
+    lecture_view.take_deck_link()
     lecture_view.follow(page.url_path)  # a class following a deck: the teacher's step first
     settings_key = BY_PATH[page.url_path].settings
     if settings_key:

@@ -32,6 +32,13 @@ p50/p95 and the answers given, counted and lost (counted must equal given) per p
 
     python -m bench.load --follow-link --cold --link vanishing --students 60 --window 10
 
+    python -m bench.load --lecture --students 60    # a lecture, below
+
+--lecture: a teacher presents the shipped deck and moves through its first 11 steps; the class
+follows on its own devices and answers each poll and the concept check. Prints, per step and
+overall, the time from the teacher's Next to the step drawn on each device (p50/p95/max), and
+the answers given, counted and lost.
+
 --cold: the class opens the link within --window seconds of the server answering its first
 health check, with nothing warmed up: the first page drawn is the cold-start figure.
 """
@@ -92,33 +99,56 @@ class Student:
         self.widgets = {}  # user key -> widget id, learned from the deltas
         self.values = {}  # setting -> the value this student last set
         self.sent = 0  # the live view's sequence number
-        self.markdown = []  # the markdown the page drew, latest last
+        self.markdown = []  # the markdown the page drew (and its metrics, as "label: value"), latest last
+        self.page_hash = ""  # the page the server last ran for this session (it may switch pages)
+        self.fragments = {}  # a fragment that reruns itself: its interval -> its id
 
-    async def run_script(self, ws, widget_states=()):
+    async def run_script(self, ws, widget_states=(), fragment=None):
+        """Send a rerun (of the page, or of one of its fragments, as the browser's timer does) and
+        read until it has finished: the seconds it took."""
         message = BackMsg()
         message.rerun_script.page_name = self.page
+        message.rerun_script.page_script_hash = self.page_hash
         message.rerun_script.query_string = self.query
+        if fragment:
+            message.rerun_script.fragment_id = fragment
+            message.rerun_script.is_auto_rerun = True
         for state in widget_states:
             message.rerun_script.widget_states.widgets.append(state)
         start = time.perf_counter()
         await ws.send(message.SerializeToString())
+        await self.read_run(ws)
+        return time.perf_counter() - start
+
+    async def read_run(self, ws, wait=300):
+        """Read until a script run has finished (one this student asked for, or one the server
+        started by itself); TimeoutError if nothing arrives within `wait` seconds."""
+        raw = await asyncio.wait_for(ws.recv(), timeout=wait)
         while True:
-            raw = await asyncio.wait_for(ws.recv(), timeout=300)
             forward = ForwardMsg()
             forward.ParseFromString(raw)
             kind = forward.WhichOneof("type")
             if kind == "page_info_changed":  # the app changed the address (e.g. a room was opened)
                 self.query = forward.page_info_changed.query_string
+            if kind == "navigation":  # the app ran (or switched to) this page
+                self.page_hash = forward.navigation.page_script_hash
+                self.page = next((p.url_pathname for p in forward.navigation.app_pages
+                                  if p.page_script_hash == self.page_hash), self.page)
+            if kind == "auto_rerun":
+                self.fragments[round(forward.auto_rerun.interval, 3)] = forward.auto_rerun.fragment_id
             if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
                 element = forward.delta.new_element
                 if element.WhichOneof("type") == "markdown":
                     self.markdown.append(element.markdown.body)
+                if element.WhichOneof("type") == "metric":
+                    self.markdown.append(f"{element.metric.label}: {element.metric.body}")
                 widget = getattr(element, element.WhichOneof("type"))
                 widget_id = getattr(widget, "id", "")
                 if widget_id and "-" in widget_id:
                     self.widgets[widget_id.rsplit("-", 1)[-1]] = widget_id
             if kind == "script_finished" and forward.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-                return time.perf_counter() - start
+                return
+            raw = await asyncio.wait_for(ws.recv(), timeout=300)
 
     def connect(self):
         """The browser's websocket to the app (a Streamlit session), to use with `async with`."""
@@ -211,7 +241,8 @@ async def simulate(url, students, seconds, pid, lab_every, asked):
 
 
 def percentile(values, q):
-    return statistics.quantiles(values, n=100)[q - 1] if len(values) >= 2 else float("nan")
+    """Within the values seen (the default "exclusive" method extrapolates past the largest)."""
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) >= 2 else float("nan")
 
 
 def report(results, before, after):
@@ -341,6 +372,130 @@ def run_follow_link(url, args):
         print("   ", error)
 
 
+LECTURE_STEPS = 10  # the teacher's moves: steps 1 to 11 of the shipped deck
+
+
+async def lecture(url, students, pause):
+    """A teacher presents the shipped deck to a room and moves LECTURE_STEPS times; the class opens
+    the room's link and follows: each device waits for the server to rerun its page, and asks
+    itself when the page's slow watch fragment says so (as the browser's timer does). On a poll step every
+    student answers the page's first poll, on a check step sends the concept check; the teacher's
+    page counts them before moving on, `pause` seconds after the last device arrived."""
+    from ui import concept_check, deck
+    from ui.lecture_view import WATCH_SECONDS
+
+    steps = deck.parse((deck.DECKS / "one_lecture.deck").read_text()).steps[:LECTURE_STEPS + 1]
+    results = {"follow": [], "given": 0, "counted": 0, "errors": [], "by step": {}}
+    moved = {}  # step number -> when the teacher pressed Next
+    arrived = {number: set() for number in range(1, len(steps) + 1)}
+    answered = {number: set() for number in range(1, len(steps) + 1)}
+    finished = asyncio.Event()
+    teacher = Student(url, "", 0, results)
+
+    async def follower(k, room):
+        pupil = Student(url, "", k + 1, results, f"room={room}")
+        await asyncio.sleep(pupil.random.uniform(0, 5))
+        try:
+            async with pupil.connect() as ws:
+                await pupil.run_script(ws)
+                while not finished.is_set():
+                    number = _step_drawn(pupil.markdown)
+                    if number and k not in arrived[number]:
+                        arrived[number].add(k)
+                        if number in moved:
+                            delay = time.perf_counter() - moved[number]
+                            results["follow"].append(delay)
+                            results["by step"].setdefault(number, []).append(delay)
+                        await asyncio.sleep(pupil.random.uniform(0.5, 3))  # reading, thinking
+                        pupil.markdown.clear()
+                        await _answer_step(pupil, ws, steps[number - 1], concept_check)
+                        answered[number].add(k)
+                        results["given"] += bool(steps[number - 1].polls or steps[number - 1].page == "check")
+                    pupil.markdown.clear()
+                    try:
+                        await pupil.read_run(ws, wait=WATCH_SECONDS)  # the server reruns the page itself
+                    except TimeoutError:
+                        await pupil.run_script(ws, fragment=pupil.fragments.get(WATCH_SECONDS))
+        except Exception as error:  # noqa: BLE001 - every failure is a figure to report
+            results["errors"].append(f"student {k}: {type(error).__name__}: {error}")
+
+    async with teacher.connect() as ws:
+        await teacher.run_script(ws)
+        await teacher.run_script(ws, [teacher.click("poll.start")])
+        room = parse_qs(teacher.query)["room"][0]
+        await teacher.run_script(ws, [teacher.click("deck.present")])
+        class_ = [asyncio.create_task(follower(k, room)) for k in range(students)]
+        for number, step in enumerate(steps, start=1):
+            deadline = time.monotonic() + 60
+            while len(answered[number]) < students and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+            if step.polls or step.page == "check":
+                teacher.markdown.clear()
+                await teacher.run_script(ws)
+                results["counted"] += _count_shown(teacher.markdown)
+            if number == len(steps):
+                break
+            await asyncio.sleep(pause)
+            teacher.widgets.clear()
+            await teacher.run_script(ws)  # the page as it is now: its Next button's id
+            moved[number + 1] = time.perf_counter()
+            await teacher.run_script(ws, [teacher.click("deck.next")])
+        finished.set()
+        await asyncio.gather(*class_)
+    results["arrived"] = {number: len(devices) for number, devices in arrived.items()}
+    return results
+
+
+def _step_drawn(markdown):
+    """The step a page's bar says it shows ("Following your teacher: step 3 of 14: ..."), if any."""
+    for text in reversed(markdown):
+        found = re.match(r"Following your teacher: step (\d+) of", text)
+        if found:
+            return int(found.group(1))
+    return None
+
+
+async def _answer_step(pupil, ws, step, concept_check):
+    """A poll step: the page's first poll, a random answer; a check step: the ten questions."""
+    if step.page == "check" and step.query and dict(step.query).get("phase") in concept_check.PHASES:
+        phase = dict(step.query)["phase"]
+        states = []
+        for number, question in enumerate(concept_check.questions(), start=1):
+            states.append(pupil.choose(f"check.{phase}.{number}", pupil.random.choice(question.answers)[0]))
+        states.append(pupil.click("check.send"))
+        await pupil.run_script(ws, states)
+    elif step.polls and not step.polls[0].startswith("quiz"):
+        poll = next(p for p in lesson.every_poll(lesson.load(POLL_PAGES[step.page])) if p.id == step.polls[0])
+        await pupil.run_script(ws, [pupil.choose(f"poll.answer.{poll.id}", pupil.random.choice(poll.choices))])
+
+
+def _count_shown(markdown):
+    """What the teacher's page counts: a poll's "**N** students have answered", the check's metric."""
+    for text in markdown:
+        found = re.search(r"\*\*(\d+)\*\* students? ha(?:s|ve) answered|sent their answers: (\d+)", text)
+        if found:
+            return int(found.group(1) or found.group(2))
+    return 0
+
+
+def run_lecture(url, args):
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    results = asyncio.run(lecture(url, args.students, args.pause))
+    follow = results["follow"]
+    print(f"{args.students} students, {LECTURE_STEPS} moves of the shipped deck")
+    print(f"{'step':>5} {'devices':>8} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
+    for number, delays in sorted(results["by step"].items()):
+        print(f"{number:>5} {len(delays):>8} {statistics.median(delays):>7.2f} {percentile(delays, 95):>7.2f} "
+              f"{max(delays):>7.2f}")
+    if follow:
+        print(f"every step on every device, teacher's Next -> the step drawn: n {len(follow)}, p50 "
+              f"{statistics.median(follow):.2f} s, p95 {percentile(follow, 95):.2f} s, max {max(follow):.2f} s")
+    print(f"answers given {results['given']}, counted by the teacher's page {results['counted']}, "
+          f"lost {results['given'] - results['counted']}; errors {len(results['errors'])}")
+    for error in results["errors"][:5]:
+        print("   ", error)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=60)
@@ -357,6 +512,9 @@ def main():
     parser.add_argument("--window", type=float, default=10, help="--follow-link: seconds to arrive in")
     parser.add_argument("--link", help="--follow-link to another page, e.g. 'vanishing?T=120&radius=1.1'")
     parser.add_argument("--poll", action="store_true", help="the class answers a poll (see above)")
+    parser.add_argument("--lecture", action="store_true", help="the class follows a deck (see above)")
+    parser.add_argument("--pause", type=float, default=3,
+                        help="--lecture: seconds the teacher waits on a step once every device is there")
     parser.add_argument("--cold", action="store_true",
                         help="--follow-link --link: the class arrives as the server has just started")
     args = parser.parse_args()
@@ -364,6 +522,8 @@ def main():
     def scenario(url, pid):
         if args.poll:
             run_poll(url, args)
+        elif args.lecture:
+            run_lecture(url, args)
         elif args.follow_link:
             run_follow_link(url, args)
         else:

@@ -8,6 +8,7 @@
 #   deploy/run.sh                 # 2 workers + nginx on http://127.0.0.1:8080, until Ctrl-C
 #   deploy/run.sh --load 60 300   # ... and 60 simulated students for 300 s through it
 #   deploy/run.sh --poll 60       # ... and a class poll of 60 students through it
+#   deploy/run.sh --lecture 60    # ... and 60 students following a deck through it
 #   deploy/run.sh --postgres ...  # the polls on a PostgreSQL of its own (python -m harness.postgres),
 #                                 # as several boxes share one; else RNNVIZ_POLLS as set, or SQLite
 set -euo pipefail
@@ -89,6 +90,8 @@ if [ "${1:-}" = "--load" ]; then
     python -m bench.load --url "http://127.0.0.1:$PORT" --students "${2:-60}" --seconds "${3:-300}"
 elif [ "${1:-}" = "--poll" ]; then
     python -m bench.load --url "http://127.0.0.1:$PORT" --poll --students "${2:-60}"
+elif [ "${1:-}" = "--lecture" ]; then
+    python -m bench.load --url "http://127.0.0.1:$PORT" --lecture --students "${2:-60}"
 else
     wait "${pids[0]}"
 fi

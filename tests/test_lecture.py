@@ -163,6 +163,22 @@ def test_a_deck_with_a_bad_step_is_not_presented_and_the_teacher_reads_why(class
     assert not _bar(teacher)
 
 
+def test_a_deck_travels_in_a_link_and_a_damaged_link_says_so(class_store):
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert deck.from_link(deck.to_link(text)) == text and len(deck.to_link(text)) < 3000
+    for damaged in (deck.to_link(text)[:-40], "not a deck", deck.to_link("x" * (deck.MOST_CHARACTERS + 10))):
+        with pytest.raises(deck.DeckError, match="cannot be read"):
+            deck.from_link(damaged)
+    at = open_page("vanishing", {"deck": deck.to_link(MY_DECK)})
+    assert "deck" not in at.query_params and at.session_state["deck.draft"] == MY_DECK
+    assert any("Vanishing in three steps" in info.value for info in at.info)
+    at.button(key="poll.start").click().run()
+    at.button(key="deck.present").click().run()  # "My own deck (below)" is chosen already
+    assert _bar(at) == ["**Step 1 of 3: Short**"] and at.session_state["vanishing.T"] == 20
+    bad = open_page("home", {"deck": deck.to_link(MY_DECK)[:30]})
+    assert any("cannot be read" in error.value for error in bad.error)
+
+
 def test_a_learner_alone_takes_the_check_before_and_after_and_sees_their_gain(class_store):
     at = open_page("check")
     for phase, right in (("before", 4), ("after", 7)):
@@ -191,3 +207,56 @@ def test_the_check_asks_for_every_answer_before_it_sends(class_store):
 def test_every_page_of_the_course_is_in_the_one_table():
     assert set(BY_PATH) == {"", "hidden-state", "unrolled", "vanishing", "gates", "lab", "cliff", "check"}
     assert all(lesson.load(page.lesson) for page in LESSON_PAGES)
+
+
+class _Session:
+    """A stand-in for Streamlit's AppSession: a page run takes `runs` polls of the watcher to end."""
+
+    def __init__(self, followers, name, code, draws=True):
+        self.followers, self.name, self.code, self.draws = followers, name, code, draws
+        self.left, self.reruns = 0, 0
+
+    def rerun(self, step_key):
+        self.reruns += 1
+        self.left = 2
+        if self.draws:  # its page draws the bar, which says the step it shows
+            self.followers.showing(self.name, self.code, step_key)
+
+
+def test_a_moved_room_reruns_each_of_its_sessions_a_few_at_a_time_and_forgets_those_gone(monkeypatch):
+    from ui import followers as pushing
+
+    room = {"R": "step 1"}
+    class_ = pushing.Followers(lambda code: room[code], tick=3600)  # nudged by hand, not by its thread
+    sessions = {name: _Session(class_, name, "R", draws=name != "left-the-room") for name in
+                ("ana", "ben", "cleo", "dev", "left-the-room")}
+    most_running = []
+
+    def running(session):
+        session.left = max(session.left - 1, 0)  # each look at it, a little later
+        most_running.append(sum(s.left > 0 for s in sessions.values()))
+        return session.left > 0
+
+    def rerun(session):
+        if session.left:
+            return False
+        session.rerun(room["R"])
+        return True
+
+    monkeypatch.setattr(pushing, "_session", lambda name: sessions.get(name))
+    monkeypatch.setattr(pushing, "_running", running)
+    monkeypatch.setattr(pushing, "_rerun", rerun)
+    for name in sessions:
+        class_.showing(name, "R", "step 1")
+    class_.showing("closed-tab", "R", "step 1")
+    class_.nudge()
+    assert all(s.reruns == 0 for s in sessions.values())  # nothing moved
+    room["R"] = "step 2"
+    class_.nudge()
+    assert {name: s.reruns for name, s in sessions.items()} == {
+        "ana": 1, "ben": 1, "cleo": 1, "dev": 1, "left-the-room": 1}
+    assert max(most_running) <= pushing.MOST_AT_ONCE
+    for s in sessions.values():
+        s.left = 0
+    class_.nudge()  # those that drew step 2 are left alone; the one whose page left the room is forgotten
+    assert sessions["left-the-room"].reruns == 1 and set(class_._shown) == {"ana", "ben", "cleo", "dev"}

@@ -32,6 +32,9 @@ def page():
         st.markdown(f"**{NAMES[phase]}.** The students answer ten questions on their own devices; "
                     "the count below rises as they send them.")
         _count(code, phase)
+        with st.expander("The questions they see"):
+            for number, question in enumerate(concept_check.questions(), start=1):
+                st.markdown(f"**{number}.** {question.text}")
     else:
         _questionnaire(code, phase)
 
@@ -54,7 +57,7 @@ def _questionnaire(code, phase):
         for number, question in enumerate(questions, start=1):
             st.radio(f"**{number}.** {question.text}", [a for a, _, _ in question.answers], index=None,
                      key=f"check.{phase}.{number}")
-        sent_now = st.form_submit_button("Send my answers", type="primary")
+        sent_now = st.form_submit_button("Send my answers", type="primary", key="check.send")
     if sent_now:
         chosen = {n: st.session_state.get(f"check.{phase}.{n}") for n in range(1, len(questions) + 1)}
         missing = [str(n) for n, answer in chosen.items() if answer is None]

@@ -227,17 +227,26 @@ def lag_sweep_data():
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def warm_view(page, values):
+    """What the view of `page` at `values` (every setting of the page, the seed among them) takes
+    time to compute, computed now: a class arriving at it finds it cached. A deck warms its next
+    step while the teacher is on this one (ui/lecture_view.py)."""
+    if page == "vanishing":
+        vanishing_training(values["cell"], values["T"], values["H"], values["radius"], values["init"],
+                           values["fbias"], values["clip"], values["c"], values["lr"], values["seed"])
+    elif page == "gates":
+        gate_traces(values["cell"], values["task"], values["T"], values["seed"])
+        memory_maps(values["task"], values["T"], values["seed"], values["weights"], values["sample"])
+
+
 def warm_default_views():
     """What every page's default view computes, once when the server starts, so that a class
     opening the course on a fresh server finds it cached (the short trainings on the workers,
     the rest in this process's caches)."""
-    v, g = defaults("vanishing"), defaults("gates")
-    seed = v["seed"]  # one seed, shared by every page
-    vanishing_training(v["cell"], v["T"], v["H"], v["radius"], v["init"], v["fbias"], v["clip"],
-                       v["c"], v["lr"], seed)
+    warm_view("vanishing", defaults("vanishing"))
+    warm_view("gates", defaults("gates"))
+    seed = defaults("vanishing")["seed"]  # one seed, shared by every page
     diverging_run(seed)
-    gate_traces(g["cell"], g["task"], g["T"], seed)
-    memory_maps(g["task"], g["T"], seed, g["weights"], g["sample"])
     cliff_surface()
     real_gradient(seed)
     lag_sweep_data()

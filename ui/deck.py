@@ -22,7 +22,10 @@ against the course (the page exists, each setting is in range, each poll is the 
 says what is wrong with which step, all at once. No Streamlit here.
 """
 
+import base64
+import binascii
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -166,6 +169,25 @@ def _minutes(text):
     if not text.isdigit() or not 1 <= int(text) <= 180:
         raise DeckError(f"minutes: “{quoted(text)}” is not a whole number of minutes between 1 and 180.")
     return int(text)
+
+
+def to_link(text):
+    """The deck's text as a link's value (?deck=...): compressed, URL-safe."""
+    return base64.urlsafe_b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii").rstrip("=")
+
+
+def from_link(value):
+    """The deck's text from a link's value, or DeckError if the link was cut short or altered."""
+    try:
+        packed = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        unpacked = zlib.decompressobj()
+        text = unpacked.decompress(packed, MOST_CHARACTERS + 1)
+        if unpacked.unconsumed_tail or not unpacked.eof:
+            raise ValueError("cut short, or longer than a deck may be")
+        return text.decode("utf-8")
+    except (ValueError, binascii.Error, zlib.error, UnicodeDecodeError) as error:
+        raise DeckError(f"The deck in this link cannot be read ({error}); ask for the link again, "
+                        "or for the deck as a file.") from None
 
 
 def step_text(title, link, notes=""):

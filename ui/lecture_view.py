@@ -5,31 +5,35 @@ The room's deck and its current step live in the poll store (ui/polls.py), so ev
 sees them. The teacher moves with buttons or the keys a presentation clicker sends (Right, Left,
 Page Down, Page Up, Space: ui/deck_keys.js); each session remembers the step it last followed,
 and a page run that finds the room at another step takes the step's view exactly as its link holds
-it (follow()). A student's page asks the store once a second (a fragment, not a page run) and
-reruns only when the step has changed. A student can leave to explore and come back with one
-press; their own settings are theirs, and the teacher's view never reads them.
+it (follow()). A student's page is rerun by the server the moment its room moves (ui/followers.py),
+and asks for itself every few seconds should that have been missed. A student can leave to explore
+and come back with one press; their own settings are theirs, and the teacher's view never reads them.
 """
 
 import hashlib
 import logging
+import threading
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from ui import compute, lesson, links, poll_view, presenter, state
 from ui import deck as decks
-from ui import lesson, poll_view, presenter, state
+from ui.followers import Followers
 from ui.pages import BY_PATH
 from ui.polls import PollError
-from ui.settings import quoted
+from ui.settings import link_values, quoted
 
 log = logging.getLogger(__name__)
-WATCH_SECONDS = 1      # how often a student's page asks whether the teacher has moved
+WATCH_SECONDS = 5      # how often a student's page asks itself, should a push have been missed
 FOLLOWED = "deck.followed"   # the (deck, step) this session last took the view of
 SHOWN = "deck.shown"         # the (deck, step) its bar last showed
 EXPLORING = "deck.exploring"
 DRAFT = "deck.draft"         # the teacher's own deck, as text
+OWN_DECK = "My own deck (below)"
 
 
 @lru_cache(maxsize=64)
@@ -37,16 +41,9 @@ def _parsed(text):
     return decks.parse(text)
 
 
-@st.cache_data(ttl=WATCH_SECONDS / 4, max_entries=1000, show_spinner=False)
-def _recent(code):
-    """The room's (deck text, step), read at most four times a second per server process however
-    many students ask: the class's once-a-second questions cost the store little."""
-    return poll_view.store().lecture(code)
-
-
-def _lecture(code, fresh=False):
+def _lecture(code):
     """(Deck, step, its key) that the room follows, or None."""
-    found = poll_view.store().lecture(code) if fresh else _recent(code)
+    found = poll_view.store().lecture(code)
     if found is None:
         return None
     text, step = found
@@ -70,7 +67,7 @@ def follow(here):
     if code is None:
         return
     teacher = _teaching(code)
-    now = _lecture(code, fresh=teacher)
+    now = _lecture(code)
     if now is None or st.session_state.get(FOLLOWED) == now[2]:
         return
     if st.session_state.get(EXPLORING) and not teacher:
@@ -102,7 +99,7 @@ def bar(here):
     if code is None or not poll_view.in_class():
         return
     teacher = _teaching(code)
-    now = _lecture(code, fresh=teacher)
+    now = _lecture(code)
     if now is None:
         return
     deck, step, key = now
@@ -113,6 +110,7 @@ def bar(here):
         _teacher_bar(code, deck, step, where)
     else:
         _student_bar(where, on_step=here == current.page and st.session_state.get(FOLLOWED) == key)
+        _followers().showing(get_script_run_ctx().session_id, code, key)
         _watch(code)
     for poll in _quiz_polls(current):
         poll_view.show(poll)
@@ -161,9 +159,19 @@ def _rejoin():
     st.session_state.pop(FOLLOWED, None)  # so that follow() takes the class's step again
 
 
+@lru_cache(maxsize=None)
+def _followers():
+    """This server process's one watcher of the rooms its students follow (ui/followers.py)."""
+    def read_step(code):
+        now = _lecture(code)
+        return None if now is None else now[2]
+    return Followers(read_step)
+
+
 @st.fragment(run_every=WATCH_SECONDS)
 def _watch(code):
-    """Once a second: has the room moved since this page was drawn? Then draw it again."""
+    """The slow safety net under the push of ui/followers.py: has the room moved since this page
+    was drawn? Then draw it again."""
     try:
         now = _lecture(code)
     except Exception:  # noqa: BLE001 - a store that cannot answer must not break the page
@@ -176,14 +184,34 @@ def _watch(code):
 def _move(code, delta):
     if delta not in (-1, 1):
         return
-    now = _lecture(code, fresh=True)
+    now = _lecture(code)
     if now is None:
         return
     deck, step, _ = now
+    step = min(max(step + delta, 0), len(deck.steps) - 1)
     try:
-        poll_view.store().move(code, poll_view.teacher_token(), min(max(step + delta, 0), len(deck.steps) - 1))
+        poll_view.store().move(code, poll_view.teacher_token(), step)
     except PollError as error:
         st.session_state["deck.notice"] = str(error)
+        return
+    if step + 1 < len(deck.steps):
+        _warm(deck.steps[step + 1])
+
+
+def _warm(step):
+    """Compute the step's view in the background (compute.warm_view), so that the class finds it
+    ready when the teacher moves to it."""
+    page = BY_PATH[step.page].settings
+    if page is None:
+        return
+
+    def warm():
+        try:
+            compute.warm_view(page, link_values(page, dict(step.query)))
+        except Exception:  # noqa: BLE001 - the step will compute (and say) it when it is shown
+            log.exception("warming the deck's next step %s failed", step.link)
+
+    threading.Thread(target=warm, name="rnnviz-next-step", daemon=True).start()
 
 
 @lru_cache(maxsize=None)
@@ -216,17 +244,36 @@ def _poll_text(step, name):
     return poll.text.replace("**Predict:** ", "")
 
 
+def take_deck_link():
+    """A link with ?deck=... (a teacher's shared deck): its text becomes this session's own deck,
+    and the address loses it (the link would otherwise grow with every page)."""
+    value = st.query_params.get("deck")
+    if value is None:
+        return
+    del st.query_params["deck"]
+    try:
+        text = decks.from_link(value)
+        lecture = decks.parse(text)
+    except decks.DeckError as error:
+        st.error(f"This link's deck cannot be presented:\n\n{error}")
+        return
+    st.session_state[DRAFT] = text
+    st.session_state["deck.choice"] = OWN_DECK
+    st.info(f"This link brought the deck “{quoted(lecture.title)}” ({len(lecture.steps)} steps): it is "
+            "*My own deck* in the sidebar. Start a class poll there, then press *Present this deck*.")
+
+
 def sidebar(url_path):
     """For the teacher of a class session: present a deck, stop it, make one of their own."""
     code = poll_view.room()
     if code is None or not _teaching(code):
         return
     st.markdown("**Present a deck**")
-    now = _lecture(code, fresh=True)
+    now = _lecture(code)
     if now is not None:
         st.caption(f"Presenting “{quoted(now[0].title)}”: the class follows your steps.")
         st.button("Stop presenting", key="deck.stop", on_click=_stop, args=(code,), width="stretch")
-    choices = list(decks.shipped()) + ["My own deck (below)"]
+    choices = list(decks.shipped()) + [OWN_DECK]
     chosen = st.selectbox("Deck", choices, key="deck.choice")
     st.button("Present this deck", key="deck.present", on_click=_present, args=(code, chosen), type="primary",
               width="stretch", help="The class's devices follow from its first step; move with the "
@@ -242,6 +289,9 @@ def sidebar(url_path):
         st.text_area("The deck's text (its format: the README's “Decks”)", key=DRAFT, height=220)
         st.download_button("Download this deck", st.session_state[DRAFT], file_name="my-lecture.deck",
                            mime="text/plain", key="deck.download", width="stretch")
+        base, _ = links.for_class(st.context.url)
+        st.caption("A link to this deck, for another teacher:")
+        st.code(f"{base}/?deck={decks.to_link(st.session_state[DRAFT])}", language=None, wrap_lines=True)
     notice = st.session_state.pop("deck.sidebar_notice", None)
     if notice:
         st.error(notice)
@@ -257,9 +307,11 @@ def _add_view(url_path):
 def _present(code, chosen):
     text = decks.shipped().get(chosen, st.session_state.get(DRAFT, ""))
     try:
-        decks.parse(text)
+        decks.parse(text)  # says what is wrong before the class sees anything
         poll_view.store().present(code, poll_view.teacher_token(), text)
         st.session_state.pop(FOLLOWED, None)  # from its first step, even if it is the deck that ran before
+        for step in decks.parse(text).steps[:2]:
+            _warm(step)
     except (decks.DeckError, PollError) as error:
         st.session_state["deck.sidebar_notice"] = f"This deck cannot be presented:\n\n{error}"
 

@@ -248,6 +248,13 @@ PAGES = {
 }
 
 
+def link_values(page, query):
+    """Every setting of `page`, the seed among them, as a link with `query` ({name: text}) sets
+    it: the link's value, clamped, or the default where the link is silent."""
+    return {setting.name: setting.parse(query[setting.name])[0] if setting.name in query else setting.default
+            for setting in (SEED,) + PAGES[page]}
+
+
 def defaults(page):
     """Every setting of `page` at the value the course starts from, the seed among them."""
     return {setting.name: setting.default for setting in (SEED,) + PAGES[page]}

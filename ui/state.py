@@ -15,7 +15,7 @@ widget's key into the URL. This module parses each value by its row in ui/settin
 import streamlit as st
 
 from . import presenter
-from .settings import LINK_FLAGS, PAGES, SEED, quoted
+from .settings import LINK_FLAGS, PAGES, SEED, link_values, quoted
 
 _PUBLISHED = "_published"  # the query this session last wrote into the URL
 _PUBLISHED_PAGE = "_published_page"  # and the page it wrote it for
@@ -193,10 +193,10 @@ def apply(page, raw):
 
 def take_link(page, query):
     """Every setting of `page` (the seed among them) as a link with `query` ({name: text}) sets
-    it: the link's value, clamped, or the default where the link is silent."""
+    it (settings.link_values)."""
+    values = link_values(page, query)
     for setting in _all_settings(page):
-        value = setting.parse(query[setting.name])[0] if setting.name in query else setting.default
-        st.session_state[key(page, setting)] = _stored(setting, value)
+        st.session_state[key(page, setting)] = _stored(setting, values[setting.name])
         st.session_state.pop(key(page, setting) + ".text", None)
 
 
