@@ -24,6 +24,8 @@ says what is wrong with which step, all at once. No Streamlit here.
 
 import base64
 import binascii
+import functools
+import logging
 import re
 import zlib
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from ui import lesson
 from ui.pages import BY_PATH
 from ui.settings import PAGES, SEED, quoted
 
+log = logging.getLogger(__name__)
 DECKS = Path(__file__).resolve().parent.parent / "lessons" / "decks"
 FIELDS = ("view", "poll", "minutes")
 MOST_STEPS = 100
@@ -71,12 +74,17 @@ class Deck:
         return sum(step.minutes or 0 for step in self.steps)
 
 
+@functools.cache
 def shipped():
-    """The decks that come with rnnviz: {title: text}."""
+    """The decks in lessons/decks/: {title: text}. One that does not parse is left out, with the
+    reason in the server's log."""
     decks = {}
     for path in sorted(DECKS.glob("*.deck")):
         text = path.read_text(encoding="utf-8")
-        decks[parse(text).title] = text
+        try:
+            decks[parse(text).title] = text
+        except DeckError as error:
+            log.warning("%s is not offered: %s", path, error)
     return decks
 
 

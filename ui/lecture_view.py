@@ -128,8 +128,8 @@ def _teacher_bar(code, deck, step, where):
     current = deck.steps[step]
     # closed while presenting: the projector shows the room what the teacher's screen shows
     with st.expander("Your notes for this step", expanded=not presenter.active()):
-        if current.notes:
-            st.markdown(current.notes)
+        if current.notes:  # Markdown, but no image: a deck from a link must not make the page fetch anything
+            st.markdown(current.notes.replace("![", "!\\["))
         asked = [_poll_text(current, name) for name in current.polls]
         if asked:
             st.markdown("Poll on this step: " + "; ".join(asked))
@@ -275,6 +275,9 @@ def sidebar(url_path):
         st.button("Stop presenting", key="deck.stop", on_click=_stop, args=(code,), width="stretch")
     choices = list(decks.shipped()) + [OWN_DECK]
     chosen = st.selectbox("Deck", choices, key="deck.choice")
+    if chosen in decks.shipped():
+        lecture = _parsed(decks.shipped()[chosen])
+        st.caption(f"{len(lecture.steps)} steps, about {lecture.minutes} minutes. {quoted(lecture.about, limit=300)}")
     st.button("Present this deck", key="deck.present", on_click=_present, args=(code, chosen), type="primary",
               width="stretch", help="The class's devices follow from its first step; move with the "
                                     "buttons at the top, or the keys a presentation clicker sends.")
