@@ -260,3 +260,20 @@ def test_a_moved_room_reruns_each_of_its_sessions_a_few_at_a_time_and_forgets_th
         s.left = 0
     class_.nudge()  # those that drew step 2 are left alone; the one whose page left the room is forgotten
     assert sessions["left-the-room"].reruns == 1 and set(class_._shown) == {"ana", "ben", "cleo", "dev"}
+
+
+def test_a_step_that_asks_a_quiz_question_polls_the_class_on_it(class_store):
+    teacher = open_page("hidden")
+    teacher.button(key="poll.start").click().run()
+    room = teacher.query_params["room"]
+    teacher.text_area(key="deck.draft").input("# Q\n\n## Ask\nview: hidden-state\npoll: quiz 1\n").run()
+    teacher.selectbox(key="deck.choice").select("My own deck (below)").run()
+    teacher.button(key="deck.present").click().run()
+    student = open_page("hidden", {"room": room})
+    question = lesson.load("hidden_state").questions[0]
+    asked = student.radio(key="poll.answer.hidden_state.quiz.1")
+    assert list(asked.options) == [answer for answer, _, _ in question.answers]
+    asked.set_value(asked.options[1]).run()
+    teacher.run()
+    assert any("**1** student has answered." in text for text in texts(teacher, "markdown"))
+    assert_no_exception(student), assert_no_exception(teacher)
