@@ -68,7 +68,7 @@ def _shot(page, name, top=False):
     SHOTS.mkdir(parents=True, exist_ok=True)
     wait_for_app(page)
     if top:  # the step's bar, where the page starts
-        page.evaluate("() => document.querySelectorAll('*').forEach((box) => { if (box.scrollTop) box.scrollTop = 0; })")
+        page.evaluate("() => document.querySelectorAll('*').forEach((box) => { box.scrollTop = 0; })")
     page.screenshot(path=str(SHOTS / f"lecture-{name}.png"))
 
 

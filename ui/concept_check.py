@@ -1,6 +1,6 @@
 """The concept check: ten questions on the six pages (lessons/concept_check.md), answered before
 and after the course, and Hake's normalised gain <g> = (post − pre) / (100 % − pre), per question
-and for the class (Hake 1998). No Streamlit here."""
+and for the class (Hake 1998). It draws nothing: tested without a page."""
 
 import csv
 import io

@@ -19,7 +19,7 @@ it (a whole copied link works too; its room and presenter flags are left out); `
 page's Predict prompts to ask (their ids, e.g. vanishing.main.1) or a question of its quiz
 (`quiz 2`), comma-separated; `minutes:` is the time the step takes. Parsing checks every step
 against the course (the page exists, each setting is in range, each poll is the page's) and
-says what is wrong with which step, all at once. No Streamlit here.
+says what is wrong with which step, all at once. It draws nothing: tested without a page.
 """
 
 import base64
