@@ -101,8 +101,9 @@ def _next(teacher, key="ArrowRight"):
 
 
 def _at_step(page, number, of):
+    """The page's bar says the step, and the step's page has drawn its title."""
     expect(page.get_by_text(f"tep {number} of {of}:").first).to_be_visible(timeout=FOLLOW_MS)
-    wait_for_app(page)
+    expect(page.locator('[data-testid="stMain"] h1').first).to_be_visible(timeout=FOLLOW_MS)
 
 
 def _answer_check(page, right):
