@@ -23,6 +23,8 @@ _PAGE_CSS = """
 [data-testid="stSlider"] [role="slider"]:focus-visible { outline: 3px solid #1a5fb4; outline-offset: 3px; }
 /* on a phone every control is at least 44 px tall, a fingertip's size */
 @media (max-width: 640px) {
+  /* below the phone's fixed header (3.75rem), so the page's first line (a lecture's step) is not under it */
+  [data-testid="stMainBlockContainer"] { padding-top: 4.5rem; }
   [data-testid^="stBaseButton"], [data-testid="stPopoverButton"], [data-testid="stSidebarNavLink"],
   [data-testid="stPageLink-NavLink"], [data-testid="stExpandSidebarButton"],
   [data-testid="stExpander"] summary { min-height: 44px; align-items: center; }
