@@ -25,7 +25,7 @@ def page():
     st.title("Concept check")
     phase = state.widget("check", "phase")
     code = poll_view.room() if poll_view.in_class() else None
-    teacher = code is not None and poll_view.store().is_teacher(code, poll_view.teacher_token())
+    teacher = code is not None and poll_view.teaching(code)
     if phase == "results":
         _class_results(code, teacher) if code else _own_results()
     elif teacher:

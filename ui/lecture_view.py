@@ -56,17 +56,13 @@ def _lecture(code):
     return deck, step, (hashlib.sha1(text.encode()).hexdigest()[:12], step)
 
 
-def _teaching(code):
-    return poll_view.store().is_teacher(code, poll_view.teacher_token())
-
-
 def follow(here):
     """Before the page's settings are read: if the room has moved to a step this session has not
     followed yet (and it is not exploring), show that step's view."""
     code = poll_view.room()
     if code is None:
         return
-    teacher = _teaching(code)
+    teacher = poll_view.teaching(code)
     now = _lecture(code)
     if now is None or st.session_state.get(FOLLOWED) == now[2]:
         return
@@ -98,7 +94,7 @@ def bar(here):
     code = poll_view.room()
     if code is None or not poll_view.in_class():
         return
-    teacher = _teaching(code)
+    teacher = poll_view.teaching(code)
     now = _lecture(code)
     if now is None:
         return
@@ -266,7 +262,7 @@ def take_deck_link():
 def sidebar(url_path):
     """For the teacher of a class session: present a deck, stop it, make one of their own."""
     code = poll_view.room()
-    if code is None or not _teaching(code):
+    if code is None or not poll_view.teaching(code):
         return
     st.markdown("**Present a deck**")
     now = _lecture(code)

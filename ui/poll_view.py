@@ -61,6 +61,11 @@ def teacher_token():
     return st.session_state.get("poll.teacher")
 
 
+def teaching(code):
+    """Whether this browser opened class session `code` (holds its teacher's token)."""
+    return store().is_teacher(code, teacher_token())
+
+
 def _open_room():
     token = secrets.token_urlsafe(16)
     try:
@@ -114,7 +119,7 @@ def sidebar():
                   help="Opens a class session: students who open this page's link answer each "
                        "Predict question on their own device, and this page counts the answers.")
     else:
-        teacher = store().is_teacher(code, teacher_token())
+        teacher = teaching(code)
         st.caption(f"{'Your' if teacher else 'In'} class session {shown_code(code)}"
                    + (": share the link below" if teacher else ""))
         st.button("Leave the class session", on_click=_leave_room, width="stretch")
@@ -136,7 +141,7 @@ def banner():
         st.warning(f"Class session {shown_code(code)} has ended (a session lasts four hours) or is "
                    "unknown here. Ask your teacher for a new link; everything else works as usual.")
         return
-    if store().is_teacher(code, teacher_token()):
+    if teaching(code):
         base, warning = links.for_class(st.context.url)
         link = f"{base}{urlsplit(st.context.url or '').path}?room={shown_code(code)}"
         if warning:
@@ -158,7 +163,7 @@ def withheld(polls):
     shows) is still unrevealed; then the figure is held back and a note says why. The poll box
     reruns the page once its poll is revealed."""
     code = room()
-    if code is None or not polls or not store().room_open(code) or store().is_teacher(code, teacher_token()):
+    if code is None or not polls or not store().room_open(code) or teaching(code):
         return False
     waiting = [poll.id for poll in polls if not store().revealed(code, poll.id)]
     if not waiting:
@@ -265,7 +270,7 @@ def _poll_box(poll, code):
         st.caption(f"{answered} answered. ✓ marks what the experiment shows: now try it and see.")
         _experiment_button(poll, f"poll.experiment.{poll.id}")
         return
-    if polls.is_teacher(code, teacher_token()):
+    if teaching(code):
         st.markdown(f"**{answered}** {'student has' if answered == 1 else 'students have'} answered.")
         st.button("Reveal the class's answers", key=f"poll.reveal.{poll.id}", on_click=_reveal,
                   args=(poll, code))
