@@ -1,23 +1,35 @@
 """rnnviz: an interactive course on recurrent neural networks. Run: streamlit run app.py"""
 
+import contextlib
+import importlib
 import os
+import pkgutil
+from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch starts: one core per learner
 
 
-def main():
-    import streamlit as st
+def prepare():
+    """What the server needs once, however many students: one thread for torch, the training
+    workers started and the pages' default views computed in the background."""
     import torch
 
-    from ui import access, compute, lecture_view, memory, poll_view, presenter, state, workers
-    from ui.pages import BY_PATH, COURSE
-    from ui.settings import SEED
+    from ui import compute, memory, workers
 
     torch.set_num_threads(1)
     memory.fewer_malloc_arenas()
     memory.start_tidying()
     workers.warm_up(then=compute.warm_default_views)
 
+
+def main():
+    import streamlit as st
+
+    from ui import access, lecture_view, poll_view, presenter, state, workers
+    from ui.pages import BY_PATH, COURSE
+    from ui.settings import SEED
+
+    prepare()  # once per process; here too for a server started without the lifespan (AppTest)
     presenting = presenter.active()
     st.set_page_config(page_title="rnnviz — recurrent networks, live", layout="wide",
                        initial_sidebar_state="collapsed" if presenting else "auto")
@@ -59,10 +71,25 @@ def main():
         access.mend()
 
 
-# Dask's training workers are spawned processes, and spawn runs the parent's main script again
-# in each, under this name: in a Streamlit server the main script is this file. A worker needs
-# none of the page, must not start a cluster of its own, and must not import torch before the
-# worker sets the portable kernels' environment (rnnviz/reproducible.py): hence the imports
-# inside main().
-if __name__ != "__mp_main__":
+@contextlib.asynccontextmanager
+async def _ready(_app):
+    """Before the server takes its first connection (they wait in the socket's queue meanwhile):
+    every module a page imports (torch alone takes a second) and prepare(), so that a class
+    opening the link in the server's first seconds is not queued behind one student's imports."""
+    for module in pkgutil.iter_modules([str(Path(__file__).parent / "ui")]):
+        importlib.import_module(f"ui.{module.name}")
+    prepare()
+    yield
+
+
+# `streamlit run app.py` imports this file once as the server (it finds `app` below) and runs it
+# as `__main__` for each page view. Dask's training workers are spawned processes, and spawn runs
+# the parent's main script again in each as `__mp_main__`: a worker needs none of the page, must
+# not start a cluster of its own, and must not import torch before the worker sets the portable
+# kernels' environment (rnnviz/reproducible.py): hence the imports inside the functions.
+if __name__ == "__main__":
     main()
+elif __name__ != "__mp_main__":
+    import streamlit as st
+
+    app = st.App(__file__, lifespan=_ready)

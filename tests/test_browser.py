@@ -236,9 +236,12 @@ def test_the_gates_page_fits_three_laptop_screens_whichever_view_is_open(app_url
 
 def test_a_class_arriving_as_the_server_starts_gets_the_page_at_once_and_its_training_charts_by_themselves(
         browser):
-    """On a server that has only just started, the vanishing page does not wait for the training
-    workers: it says they are getting ready, and its two training charts appear without a reload."""
-    with streamlit_server() as url:
+    """A server answers only once it has loaded what the pages import (torch alone takes a second),
+    so the first students are not queued behind one page's imports; then the vanishing page does
+    not wait for the training workers: it says they are getting ready, and its two training charts
+    appear without a reload."""
+    with streamlit_server(return_process=True) as (url, server):
+        assert "libtorch_cpu" in Path(f"/proc/{server.pid}/maps").read_text()
         context = browser.new_context(viewport={"width": 1366, "height": 768})
         try:
             page = context.new_page()

@@ -249,7 +249,7 @@ def _nbytes(value):
     return 64
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner=False)  # also called from the warm-up thread, which has no page
 def computed():
     return ResultCache(most_runs=64, most_bytes=64 * 2**20)
 
