@@ -40,7 +40,8 @@ def main():
     page = st.navigation([st.Page(p.script, title=p.title, url_path=p.url_path or None, default=not p.url_path)
                           for p in COURSE])
     lecture_view.take_deck_link()
-    lecture_view.follow(page.url_path)  # a class following a deck: the teacher's step first
+    room = lecture_view.room()  # the class session and its lecture, read once for this run
+    lecture_view.follow(page.url_path, room)  # a class following a deck: the teacher's step first
     settings_key = BY_PATH[page.url_path].settings
     if settings_key:
         state.page_settings(settings_key)  # before any widget, so a link can set them all
@@ -53,11 +54,11 @@ def main():
                   help="Every setting on every page back to where the course starts.")
         presenter.switch()
         poll_view.sidebar()
-        lecture_view.sidebar(page.url_path)
+        lecture_view.sidebar(page.url_path, room)
         link = st.container()
 
     poll_view.banner()
-    lecture_view.bar(page.url_path)
+    lecture_view.bar(page.url_path, room)
     problem = workers.trouble()  # never waits: what the last attempt to reach the workers found
     if problem:
         st.warning(problem)

@@ -467,7 +467,7 @@ async def _answer_step(pupil, ws, step, concept_check):
         states.append(pupil.click("check.send"))
         await pupil.run_script(ws, states)
     elif step.polls and not step.polls[0].startswith("quiz"):
-        poll = next(p for p in lesson.every_poll(lesson.load(POLL_PAGES[step.page])) if p.id == step.polls[0])
+        poll = lesson.class_poll(POLL_PAGES[step.page], step.polls[0])
         await pupil.run_script(ws, [pupil.choose(f"poll.answer.{poll.id}", pupil.random.choice(poll.choices))])
 
 

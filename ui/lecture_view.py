@@ -5,14 +5,16 @@ The room's deck and its current step live in the poll store (ui/polls.py), so ev
 sees them. The teacher moves with buttons or the keys a presentation clicker sends (Right, Left,
 Page Down, Page Up, Space: ui/deck_keys.js); each session remembers the step it last followed,
 and a page run that finds the room at another step takes the step's view exactly as its link holds
-it (follow()). A student's page is rerun by the server the moment its room moves (ui/followers.py),
-and asks for itself every few seconds should that have been missed. A student can leave to explore
-and come back with one press; their own settings are theirs, and the teacher's view never reads them.
+it (follow()); a page run reads the room once (room()) and passes what it read along. A student's
+page is rerun by the server the moment its room moves (ui/followers.py), and asks for itself every
+few seconds should that have been missed. A student can leave to explore and come back with one
+press; their own settings are theirs, and the teacher's view never reads them.
 """
 
 import hashlib
 import logging
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -36,6 +38,22 @@ DRAFT = "deck.draft"         # the teacher's own deck, as text
 OWN_DECK = "My own deck (below)"
 
 
+@dataclass(frozen=True)
+class Room:
+    """What a page run knows of its class session: read once, as the run starts."""
+    code: str
+    teacher: bool
+    lecture: tuple | None   # (Deck, step, its key) the room follows, or None
+
+
+def room():
+    """This browser's open class session, its role there and the lecture it follows; None outside one."""
+    code = poll_view.room()
+    if code is None or not poll_view.in_class():
+        return None
+    return Room(code, poll_view.teaching(code), _lecture(code))
+
+
 @lru_cache(maxsize=64)
 def _parsed(text):
     return decks.parse(text)
@@ -56,19 +74,14 @@ def _lecture(code):
     return deck, step, (hashlib.sha1(text.encode()).hexdigest()[:12], step)
 
 
-def follow(here):
+def follow(here, room):
     """Before the page's settings are read: if the room has moved to a step this session has not
     followed yet (and it is not exploring), show that step's view."""
-    code = poll_view.room()
-    if code is None:
+    if room is None or room.lecture is None or st.session_state.get(FOLLOWED) == room.lecture[2]:
         return
-    teacher = poll_view.teaching(code)
-    now = _lecture(code)
-    if now is None or st.session_state.get(FOLLOWED) == now[2]:
+    if st.session_state.get(EXPLORING) and not room.teacher:
         return
-    if st.session_state.get(EXPLORING) and not teacher:
-        return
-    deck, step, key = now
+    deck, step, key = room.lecture
     st.session_state[FOLLOWED] = key
     _show(deck.steps[step], here)
 
@@ -88,26 +101,21 @@ def _show(step, here):
         st.query_params.pop("show", None)
 
 
-def bar(here):
+def bar(here, room):
     """At the top of every page in a room that follows a deck: the teacher's step, notes and
     moves; a student's place in the lecture, and the way out of it and back."""
-    code = poll_view.room()
-    if code is None or not poll_view.in_class():
+    if room is None or room.lecture is None:
         return
-    teacher = poll_view.teaching(code)
-    now = _lecture(code)
-    if now is None:
-        return
-    deck, step, key = now
+    deck, step, key = room.lecture
     st.session_state[SHOWN] = key
     current = deck.steps[step]
     where = f"Step {step + 1} of {len(deck.steps)}: {quoted(current.title, limit=80)}"
-    if teacher:
-        _teacher_bar(code, deck, step, where)
+    if room.teacher:
+        _teacher_bar(room.code, deck, step, where)
     else:
         _student_bar(where, on_step=here == current.page and st.session_state.get(FOLLOWED) == key)
-        _followers().showing(get_script_run_ctx().session_id, code, key)
-        _watch(code)
+        _followers().showing(get_script_run_ctx().session_id, room.code, key)
+        _watch(room.code)
     for poll in _quiz_polls(current):
         poll_view.show(poll)
 
@@ -217,27 +225,14 @@ def _keys():
 
 
 def _quiz_polls(step):
-    """The step's quiz questions, asked as class polls (a Predict prompt is asked by its page)."""
-    page = BY_PATH[step.page]
-    if not page.lesson:
-        return []
-    text = lesson.load(page.lesson)
-    found = []
-    for name in step.polls:
-        if name.startswith("quiz "):
-            number = int(name.split()[1])
-            question = text.questions[number - 1]
-            found.append(lesson.Poll(f"{page.lesson}.quiz.{number}", question.text,
-                                     tuple(a for a, _, _ in question.answers),
-                                     next(a for a, right, _ in question.answers if right), {}))
-    return found
+    """The step's quiz questions, asked as class polls here (a Predict prompt is asked by its page)."""
+    return [lesson.class_poll(BY_PATH[step.page].lesson, name) for name in step.polls if name.startswith("quiz ")]
 
 
 def _poll_text(step, name):
     if name.startswith("quiz "):
         return f"question {name.split()[1]} of the page's quiz (below the step bar)"
-    poll = next(p for p in lesson.every_poll(lesson.load(BY_PATH[step.page].lesson)) if p.id == name)
-    return poll.text.replace("**Predict:** ", "")
+    return lesson.class_poll(BY_PATH[step.page].lesson, name).text.replace("**Predict:** ", "")
 
 
 def take_deck_link():
@@ -259,15 +254,14 @@ def take_deck_link():
             "*My own deck* in the sidebar. Start a class poll there, then press *Present this deck*.")
 
 
-def sidebar(url_path):
+def sidebar(url_path, room):
     """For the teacher of a class session: present a deck, stop it, make one of their own."""
-    code = poll_view.room()
-    if code is None or not poll_view.teaching(code):
+    if room is None or not room.teacher:
         return
+    code = room.code
     st.markdown("**Present a deck**")
-    now = _lecture(code)
-    if now is not None:
-        st.caption(f"Presenting “{quoted(now[0].title)}”: the class follows your steps.")
+    if room.lecture is not None:
+        st.caption(f"Presenting “{quoted(room.lecture[0].title)}”: the class follows your steps.")
         st.button("Stop presenting", key="deck.stop", on_click=_stop, args=(code,), width="stretch")
     choices = list(decks.shipped()) + [OWN_DECK]
     chosen = st.selectbox("Deck", choices, key="deck.choice")

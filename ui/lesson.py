@@ -161,6 +161,21 @@ def every_poll(lesson):
             for poll in polls(lesson, heading.partition(": ")[2] or None)]
 
 
+def class_poll(name, poll):
+    """What a deck's `poll:` field names on the page of lesson `name`: a Predict prompt by its id,
+    or `quiz N`, question N of the lesson's quiz asked as a class poll. None if it has no such."""
+    text = load(name)
+    quiz = re.fullmatch(r"quiz\s+(\d+)", poll)
+    if quiz is None:
+        return next((found for found in every_poll(text) if found.id == poll), None)
+    number = int(quiz.group(1))
+    if not 1 <= number <= len(text.questions):
+        return None
+    question = text.questions[number - 1]
+    return Poll(f"{name}.quiz.{number}", question.text, tuple(answer for answer, _, _ in question.answers),
+                next(answer for answer, right, _ in question.answers if right), {})
+
+
 def withheld(lesson, figure):
     """Whether this page holds `figure` back from a student because it shows the answer to one
     of the lesson's polls before the teacher has revealed it (it then says so where the figure
