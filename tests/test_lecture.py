@@ -204,6 +204,33 @@ def test_the_check_asks_for_every_answer_before_it_sends(class_store):
     assert "Answer every question first: 10 is still open." in [e.value for e in at.error]
 
 
+def test_a_half_answered_check_waits_for_the_student_when_the_teacher_moves_on_and_back(class_store):
+    """Nothing a student did is lost: the answers they chose but had not sent are there again when
+    the class comes back to the check, and send with the rest."""
+    teacher = open_page("home")
+    teacher.button(key="poll.start").click().run()
+    room = teacher.query_params["room"]
+    two_steps = "# Check\n\n## Before\nview: check?phase=before\n\n## On\nview: vanishing\n"
+    teacher.text_area(key="deck.draft").input(two_steps).run()
+    teacher.selectbox(key="deck.choice").select("My own deck (below)").run()
+    teacher.button(key="deck.present").click().run()
+    student = open_page("check", {"room": room})
+    for n in range(1, 7):
+        student.radio(key=f"check.before.{n}").set_value(_right(n)).run()
+    teacher.button(key="deck.next").click().run()
+    student.run()
+    assert _bar(student) == ["Following your teacher: step 2 of 2: On"]
+    teacher.button(key="deck.back").click().run()
+    student.run()
+    assert [student.radio(key=f"check.before.{n}").value for n in range(1, 7)] == [_right(n) for n in range(1, 7)]
+    for n in range(7, 11):
+        student.radio(key=f"check.before.{n}").set_value(_wrong(n))
+    _send(student)
+    assert_no_exception(student)
+    rows = polls.open_store().check_rows(polls.normal_code(room))
+    assert concept_check.students(rows, "before") == 1 and sum(right for *_, right in rows) == 6
+
+
 def test_every_page_of_the_course_is_in_the_one_table():
     assert set(BY_PATH) == {"", "hidden-state", "unrolled", "vanishing", "gates", "lab", "cliff", "check"}
     assert all(lesson.load(page.lesson) for page in LESSON_PAGES)

@@ -94,14 +94,13 @@ def _at_step(page, number, of):
     expect(page.locator('[data-testid="stMain"] h1').first).to_be_visible(timeout=FOLLOW_MS)
 
 
-def _answer_check(page, right):
+def _answer_check(page, phase, right):
     """The first `right` questions right, the rest wrong, then send."""
-    form = page.get_by_test_id("stForm")
     for number, question in enumerate(concept_check.questions(), start=1):
         answers = [is_right for _, is_right, _ in question.answers]
         choice = answers.index(True) if number <= right else answers.index(False)
-        form.get_by_test_id("stRadio").nth(number - 1).get_by_test_id("stRadioOption").nth(choice).click()
-    form.get_by_role("button", name="Send my answers").click()
+        page.locator(f".st-key-check-{phase}-{number}").get_by_test_id("stRadioOption").nth(choice).click()
+    page.get_by_role("button", name="Send my answers").click()
     expect(page.get_by_text("Your answers", exact=False).first).to_be_visible(timeout=FOLLOW_MS)
 
 
@@ -119,7 +118,7 @@ def test_a_teacher_and_three_students_follow_a_deck_through_a_poll_and_a_check_b
     for name, page in students.items():  # each arrives at the teacher's step, wherever the link pointed
         _at_step(page, 1, 6)
         assert urlparse(page.url).path == "/check"
-        _answer_check(page, RIGHT[name][0])
+        _answer_check(page, "before", RIGHT[name][0])
     expect(teacher.get_by_test_id("stMetricValue")).to_have_text("3", timeout=FOLLOW_MS)
     _shot(teacher, "teacher-1-before"), _shot(students["cleo"], "phone-1-before", top=True)
 
@@ -167,7 +166,7 @@ def test_a_teacher_and_three_students_follow_a_deck_through_a_poll_and_a_check_b
     assert urlparse(ben.url).path == "/check"
 
     for name, page in students.items():
-        _answer_check(page, RIGHT[name][1])
+        _answer_check(page, "after", RIGHT[name][1])
     expect(students["ana"].get_by_text("Your gain ⟨g⟩ = 0.80")).to_be_visible(timeout=FOLLOW_MS)  # 5 -> 9
     expect(teacher.get_by_test_id("stMetricValue")).to_have_text("3", timeout=FOLLOW_MS)
     _shot(teacher, "teacher-5-after"), _shot(students["cleo"], "phone-5-after", top=True)

@@ -53,13 +53,15 @@ def _questionnaire(code, phase):
     st.markdown("Answer on your own, without looking anything up: a wrong answer costs nothing, and "
                 "the check is only as useful as it is honest." if phase == "before" else
                 "The same ten questions again, answered with what you know now.")
-    with st.form(f"check.form.{phase}"):
-        for number, question in enumerate(questions, start=1):
-            st.radio(f"**{number}.** {question.text}", [a for a, _, _ in question.answers], index=None,
-                     key=f"check.{phase}.{number}")
-        sent_now = st.form_submit_button("Send my answers", type="primary", key="check.send")
-    if sent_now:
-        chosen = {n: st.session_state.get(f"check.{phase}.{n}") for n in range(1, len(questions) + 1)}
+    kept = _kept(phase)
+    for number, question in enumerate(questions, start=1):
+        choices = [a for a, _, _ in question.answers]
+        answer = st.radio(f"**{number}.** {question.text}", choices, key=f"check.{phase}.{number}",
+                          index=choices.index(kept[number]) if kept.get(number) in choices else None)
+        if answer is not None:
+            kept[number] = answer
+    if st.button("Send my answers", type="primary", key="check.send"):
+        chosen = {n: kept.get(n) for n in range(1, len(questions) + 1)}
         missing = [str(n) for n, answer in chosen.items() if answer is None]
         if missing:
             st.error(f"Answer every question first: {', '.join(missing)} "
@@ -77,6 +79,12 @@ def _questionnaire(code, phase):
         st.rerun()
     if code and phase == "after" and sent is not None:
         _own_gain(_class_marks(code, "before"), sent)
+
+
+def _kept(phase):
+    """This session's answers so far, {question: answer}, kept apart from the radios: a page the
+    session leaves (the teacher moving on before they were sent) takes its radios' state along."""
+    return st.session_state.setdefault("check.kept", {}).setdefault(phase, {})
 
 
 def _class_marks(code, phase):
