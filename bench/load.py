@@ -126,10 +126,12 @@ class Student:
         """Read until a script run has finished (one this student asked for, or one the server
         started by itself); TimeoutError if nothing arrives within `wait` seconds."""
         raw = await asyncio.wait_for(ws.recv(), timeout=wait)
+        started = False  # a status message can trail the last run: only a new run waits longer
         while True:
             forward = ForwardMsg()
             forward.ParseFromString(raw)
             kind = forward.WhichOneof("type")
+            started = started or kind == "new_session"
             if kind == "page_info_changed":  # the app changed the address (e.g. a room was opened)
                 self.query = forward.page_info_changed.query_string
             if kind == "navigation":  # the app ran (or switched to) this page
@@ -150,7 +152,7 @@ class Student:
                     self.widgets[widget_id.rsplit("-", 1)[-1]] = widget_id
             if kind == "script_finished" and forward.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                 return
-            raw = await asyncio.wait_for(ws.recv(), timeout=300)
+            raw = await asyncio.wait_for(ws.recv(), timeout=300 if started else wait)
 
     def connect(self):
         """The browser's websocket to the app (a Streamlit session), to use with `async with`."""
