@@ -5,7 +5,7 @@ is one image named by its finding, not its tick labels."""
 
 import pytest
 
-from harness.server import PAGES, require_chromium, wait_for_app
+from harness.server import PAGES, require_chromium, streamlit_server, wait_for_app
 
 require_chromium()
 
@@ -16,6 +16,13 @@ WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21
               "resultTypes": ["violations"]}
 AXE = Axe()
 PHONE, LAPTOP, PROJECTOR = (390, 844), (1366, 768), (1920, 1080)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    polls = tmp_path_factory.mktemp("polls") / "polls.sqlite"
+    with streamlit_server(env={"RNNVIZ_POLLS": str(polls)}) as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pytest
 from playwright.sync_api import expect
 
-from harness.server import require_chromium, wait_for_app
+from harness.server import require_chromium, streamlit_server, wait_for_app, wait_until_warm
 from ui import concept_check, deck
 from ui.pages import BY_PATH
 
@@ -43,6 +44,17 @@ view: check?phase=results
 RIGHT = {"ana": (5, 9), "ben": (2, 6), "cleo": (8, 10)}
 
 require_chromium()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """The app with a poll store of its own, and Chromium."""
+    from harness.server import chromium
+
+    polls = tmp_path_factory.mktemp("lecture") / "polls.sqlite"
+    with streamlit_server(env={"RNNVIZ_POLLS": str(polls)}) as url, chromium() as browser:
+        wait_until_warm(browser, url)
+        yield url, browser
 
 
 def _device(browser, url, path, size):
@@ -104,9 +116,8 @@ def _answer_check(page, phase, right):
     expect(page.get_by_text("Your answers", exact=False).first).to_be_visible(timeout=FOLLOW_MS)
 
 
-def test_a_teacher_and_three_students_follow_a_deck_through_a_poll_and_a_check_before_and_after(
-        app_url, browser, tmp_path):
-    url = app_url
+def test_a_teacher_and_three_students_follow_a_deck_through_a_poll_and_a_check_before_and_after(app, tmp_path):
+    url, browser = app
     deck_file = tmp_path / "five-steps.deck"
     deck_file.write_text(DECK)
     teacher = _device(browser, url, "", PROJECTOR)
@@ -189,8 +200,8 @@ def test_a_teacher_and_three_students_follow_a_deck_through_a_poll_and_a_check_b
         assert page.get_by_test_id("stException").count() == 0
 
 
-def test_the_shipped_deck_is_presented_end_to_end_and_a_student_follows_every_step(app_url, browser):
-    url = app_url
+def test_the_shipped_deck_is_presented_end_to_end_and_a_student_follows_every_step(app):
+    url, browser = app
     lecture = deck.parse((deck.DECKS / "one_lecture.deck").read_text())
     teacher = _device(browser, url, "", PROJECTOR)
     room = _open_room_and_present(teacher, deck_title=lecture.title)
