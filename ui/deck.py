@@ -161,12 +161,14 @@ def _view(text):
 def _poll(page, name):
     """The poll's name as the deck keeps it (`quiz  3` is `quiz 3`), if the page has it."""
     name_of_lesson = BY_PATH[page].lesson
-    poll = lesson.class_poll(name_of_lesson, name) if name_of_lesson else None
+    if not name_of_lesson:
+        raise DeckError(f"“{quoted(name)}” is not a poll of this page; this page has none.")
+    poll = lesson.class_poll(name_of_lesson, name)
     if poll is not None:
         return name if poll.id == name else f"quiz {int(name.split()[1])}"
-    text = lesson.load(name_of_lesson) if name_of_lesson else None
-    known = sorted(poll.id for poll in lesson.every_poll(text)) if text else []
-    offered = known + ([f"quiz 1 to quiz {len(text.questions)}"] if text and text.questions else [])
+    text = lesson.load(name_of_lesson)
+    offered = sorted(found.id for found in lesson.every_poll(text))
+    offered += [f"quiz 1 to quiz {len(text.questions)}"] if text.questions else []
     raise DeckError(f"“{quoted(name)}” is not a poll of this page"
                     + (f"; it has {', '.join(offered)}." if offered else "; this page has none."))
 
